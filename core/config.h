@@ -1,0 +1,61 @@
+/**
+ * @file config.h
+ * @brief INI file -> corral_config_t, with every error as FILE:LINE: message.
+ */
+#ifndef CORRAL_CONFIG_H
+#define CORRAL_CONFIG_H
+
+#include <stdio.h>
+
+#include "model.h"
+#include "registry.h"
+
+/** Collected diagnostics. */
+typedef struct corral_diag {
+    char *file;
+    int line;
+    bool warning; /**< false: an error */
+    char *message;
+} corral_diag_t;
+
+typedef struct corral_diags {
+    corral_diag_t *items;
+    size_t n;
+} corral_diags_t;
+
+typedef struct corral_config_opts {
+    /** Agent checks (existence, parameters). NULL: agents are not checked. */
+    corral_registry_t *registry;
+    /** true: an agent not installed here is a warning (simulate), not an error. */
+    bool missing_agent_is_warning;
+} corral_config_opts_t;
+
+/**
+ * Load and validate `path`. On success 0 and *config_out (caller frees with
+ * corral_config_free). On any error -EINVAL and nothing in *config_out;
+ * every problem is in diags (warnings may be there on success too).
+ * diags is owned by the caller: corral_diags_clear().
+ */
+int corral_config_load(const char *path, const corral_config_opts_t *opts,
+                       corral_config_t **config_out, corral_diags_t *diags);
+
+/** The same from a string, `name` used as FILE in messages. */
+int corral_config_load_string(const char *name, const char *text, const corral_config_opts_t *opts,
+                              corral_config_t **config_out, corral_diags_t *diags);
+
+void corral_config_free(corral_config_t *config);
+
+/** Print each diagnostic as "FILE:LINE: message" (warnings: "FILE:LINE: warning: message"). */
+void corral_diags_print(const corral_diags_t *diags, FILE *out);
+void corral_diags_clear(corral_diags_t *diags);
+
+/** Lookups by id; -1 when absent. */
+int corral_config_node_index(const corral_config_t *c, const char *name);
+corral_ref_t corral_config_find(const corral_config_t *c, const char *id);
+
+/** Parsers shared with the status reader and the CLI; 0 or -EINVAL. */
+int corral_parse_duration_ms(const char *s, uint32_t *ms_out);
+int corral_parse_score(const char *s, corral_score_t *score_out);
+int corral_parse_bool(const char *s, bool *b_out);
+
+#endif /* CORRAL_CONFIG_H */
