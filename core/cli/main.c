@@ -5,14 +5,21 @@
 
 #include "cli.h"
 
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("corral %s\n", CORRAL_VERSION);
+    return CORRAL_EXIT_OK;
+}
+
 static const struct {
     const char *name;
     corral_cmd_fn fn;
     const char *summary;
 } commands[] = {
-    {"agent", corral_cmd_agent, "list, describe and run agents locally"},
-    {"config", corral_cmd_config, "verify, push, show, diff, history, rollback the configuration"},
-    {"simulate", corral_cmd_simulate, "run the scheduler on a config and a status, no daemon"},
+    /* One line per subcommand, in the order --help lists them. */
+    {"version", cmd_version, "print the version"},
 };
 
 void corral_cli_error(const char *fmt, ...)
