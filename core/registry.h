@@ -6,6 +6,16 @@
  *
  * Search paths (SPEC section 2): the environment's entries first, then the
  * [cluster] keys, then the compiled-in defaults under the install prefix.
+ * A directory on the plugin path is searched as it is and in its
+ * `resource-plugins`, `fence-plugins` (native agents) and `bridges`
+ * subdirectories. Native agent NAME of kind K is the first NAME.so whose
+ * descriptor symbol is K's; `PREFIX:REST` is bridge PREFIX.so.
+ *
+ * A plugin file is refused when it, or the directory it is in, is writable
+ * by group or others, or is owned by someone other than root or the
+ * effective user (accepting the effective user lets tests and non-root
+ * users run their own builds; corrald runs as root, where only root-owned
+ * files pass).
  */
 #ifndef CORRAL_REGISTRY_H
 #define CORRAL_REGISTRY_H
@@ -31,7 +41,8 @@ typedef struct corral_registry_settings {
 int corral_registry_new(const corral_registry_settings_t *settings, corral_registry_t **reg_out);
 void corral_registry_free(corral_registry_t *reg);
 
-/** The effective value of a setting key ("plugin-path", "lua-path", "ocf-root", "fence-agents-path", "state-dir"). */
+/** The effective value of a setting key ("plugin-path", "lua-path", "ocf-root",
+ * "fence-agents-path", "state-dir"). */
 const char *corral_registry_setting(const corral_registry_t *reg, const char *key);
 
 /**
@@ -63,9 +74,32 @@ int corral_registry_invoke(corral_registry_t *reg, const char *agent, corral_age
  * problem with the parameter name (NULL for a missing one is not used: the
  * name is the missing one) and a message. Returns the number of problems.
  */
-int corral_registry_check_params(const corral_agent_info_t *info,
-                                 size_t n, const char *const names[], const char *const values[],
+int corral_registry_check_params(const corral_agent_info_t *info, size_t n,
+                                 const char *const names[], const char *const values[],
                                  void (*bad)(void *ud, const char *param, const char *message),
                                  void *ud);
+
+/**
+ * Register a descriptor compiled into the program (or a test), through the
+ * same validation loaded plugins get: ABI major, descriptor size, name,
+ * required actions (resource: start stop monitor; fence: off status;
+ * bridge: list describe free_info run), parameter specs. `source` names
+ * where it comes from (NULL: "built-in"). The descriptor must outlive the
+ * registry. 0; -EINVAL on bad arguments; -EEXIST when an agent of that name
+ * and kind is already registered; -ENOEXEC when refused, with *error_out
+ * (malloc'd, caller frees, NULL allowed) saying why.
+ */
+int corral_registry_add_resource(corral_registry_t *reg, const corral_resource_plugin_t *desc,
+                                 const char *source, char **error_out);
+int corral_registry_add_fence(corral_registry_t *reg, const corral_fence_plugin_t *desc,
+                              const char *source, char **error_out);
+int corral_registry_add_bridge(corral_registry_t *reg, const corral_bridge_plugin_t *desc,
+                               const char *source, char **error_out);
+
+/**
+ * The host services a bridge gets (settings, log, exec), for callers that
+ * want to run a program the way a bridge does. Owned by the registry.
+ */
+const corral_bridge_host_t *corral_registry_host(corral_registry_t *reg);
 
 #endif /* CORRAL_REGISTRY_H */

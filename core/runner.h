@@ -10,6 +10,10 @@
  * activity and at corral_job_next_deadline(). The result is known as soon as
  * the child itself exits (a pidfd says so); output still buffered is drained
  * without blocking, and a grandchild that holds a pipe is not waited for.
+ *
+ * A job started from inside another job's child (a bridge running a program
+ * for its agent) stays in that child's process group, so the outer job's
+ * timeout reaches it too; its own timeout then signals only its process.
  */
 #ifndef CORRAL_RUNNER_H
 #define CORRAL_RUNNER_H
@@ -37,20 +41,29 @@ typedef struct corral_job_attr {
     char *value; /**< NULL: delete */
 } corral_job_attr_t;
 
+/** A log line the child sent with corral_job_send_log(). */
+typedef struct corral_job_log {
+    int level; /**< syslog level (LOG_ERR ... LOG_DEBUG) */
+    char *msg;
+} corral_job_log_t;
+
 typedef struct corral_job_result {
     corral_job_status_t status;
-    int exit_code; /**< EXITED: the child's exit code (an OCF code for agents) */
-    int signo;     /**< SIGNALED */
-    int ocf_rc;    /**< exit_code mapped; crash, timeout, garbage -> 1 (generic) */
-    char *exit_reason;     /**< the agent's, or the host's ("killed by signal 11 (Segmentation fault)", "timed out after 20s") */
-    char *out;             /**< stdout, capped (NUL-terminated, never NULL) */
-    char *err;             /**< stderr, capped */
-    char **lines;          /**< op->output() lines */
+    int exit_code;     /**< EXITED: the child's exit code (an OCF code for agents) */
+    int signo;         /**< SIGNALED */
+    int ocf_rc;        /**< exit_code mapped; crash, timeout, garbage -> 1 (generic) */
+    char *exit_reason; /**< the agent's, or the host's ("killed by signal 11 (Segmentation fault)",
+                          "timed out after 20s"); NULL when none */
+    char *out;         /**< stdout, capped (NUL-terminated, never NULL) */
+    char *err;         /**< stderr, capped */
+    char **lines;      /**< op->output() lines */
     size_t n_lines;
     corral_job_attr_t *attrs; /**< op->set_attr() calls, in order */
     size_t n_attrs;
-    uint64_t started_ms;   /**< CLOCK_REALTIME ms */
+    uint64_t started_ms; /**< CLOCK_REALTIME ms */
     uint64_t duration_ms;
+    corral_job_log_t *logs; /**< corral_job_send_log() records, in order (capped) */
+    size_t n_logs;
 } corral_job_result_t;
 
 /** The child side: runs in the forked child; its return value is the exit code. */
@@ -59,10 +72,15 @@ typedef int (*corral_job_child_fn)(void *arg, int result_fd);
 typedef struct corral_job_spec {
     corral_job_child_fn child; /**< required */
     void *arg;
-    uint32_t timeout_ms;     /**< 0: no timeout */
-    uint32_t kill_grace_ms;  /**< SIGTERM -> SIGKILL; 0: 5000 */
-    size_t output_cap;       /**< per stream; 0: 64 KiB */
-    const char *stdin_data;  /**< NULL: /dev/null */
+    uint32_t timeout_ms;    /**< 0: no timeout */
+    uint32_t kill_grace_ms; /**< SIGTERM -> SIGKILL; 0: 5000 */
+    size_t output_cap;      /**< per stream; 0: 64 KiB */
+    const char *stdin_data; /**< NULL: /dev/null */
+    /**
+     * Non-NULL: forward the child's log records to qb_log as they arrive, as
+     * "TAG: message" at the record's level (e.g. "resource vip"). Copied.
+     */
+    const char *log_tag;
 } corral_job_spec_t;
 
 /** Fork the child. 0 and *job_out, or -errno. The job is owned by the caller. */

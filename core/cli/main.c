@@ -19,6 +19,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     /* One line per subcommand, in the order --help lists them. */
+    {"agent", corral_cmd_agent, "list agents, show their parameters, run one action"},
     {"version", cmd_version, "print the version"},
 };
 
@@ -55,8 +56,7 @@ int main(int argc, char **argv)
         return CORRAL_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
     corral_cli_error("unknown command '%s' (see corral --help).", argv[1]);
     return CORRAL_EXIT_USAGE;
 }
