@@ -28,6 +28,12 @@ typedef struct corral_config_opts {
     corral_registry_t *registry;
     /** true: an agent not installed here is a warning (simulate), not an error. */
     bool missing_agent_is_warning;
+    /**
+     * true and registry NULL: check agents through a registry the loader
+     * creates for the call from the file's own [cluster] path keys (what
+     * `corral config verify` does).
+     */
+    bool check_agents;
 } corral_config_opts_t;
 
 /**
@@ -44,6 +50,17 @@ int corral_config_load_string(const char *name, const char *text, const corral_c
                               corral_config_t **config_out, corral_diags_t *diags);
 
 void corral_config_free(corral_config_t *config);
+
+/**
+ * The canonical form of a loaded config: an INI text with sections sorted
+ * by kind and id, keys sorted, every value normalised (durations in ms,
+ * scores as integers or INFINITY, booleans as true/false, unordered lists
+ * sorted) and every default written out, so that whitespace, comments,
+ * section order and equivalent spellings do not change it. It loads back
+ * into an equal config. config->digest is the SHA-256 of this text.
+ * Returns a malloc'd string (caller frees).
+ */
+char *corral_config_canonical(const corral_config_t *config);
 
 /** Print each diagnostic as "FILE:LINE: message" (warnings: "FILE:LINE: warning: message"). */
 void corral_diags_print(const corral_diags_t *diags, FILE *out);

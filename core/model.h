@@ -63,10 +63,10 @@ typedef enum corral_on_fail {
 
 /** One `op.ACTION[.ROLE] = interval=.. timeout=.. on-fail=..` line. */
 typedef struct corral_op_spec {
-    char *action;          /**< "monitor", "start", "stop", "promote", ... */
-    corral_role_t role;    /**< ANY, or PROMOTED/UNPROMOTED for `op.monitor.promoted` */
-    uint32_t interval_ms;  /**< 0: one-shot */
-    uint32_t timeout_ms;   /**< default 20s */
+    char *action;         /**< "monitor", "start", "stop", "promote", ... */
+    corral_role_t role;   /**< ANY, or PROMOTED/UNPROMOTED for `op.monitor.promoted` */
+    uint32_t interval_ms; /**< 0: one-shot */
+    uint32_t timeout_ms;  /**< default 20s */
     corral_on_fail_t on_fail;
     int line;
 } corral_op_spec_t;
@@ -106,6 +106,10 @@ typedef struct corral_meta {
     bool stickiness_set;
     bool managed;
     bool managed_set;
+    int priority_line; /**< line of each key when set, else 0 */
+    int target_role_line;
+    int stickiness_line;
+    int managed_line;
 } corral_meta_t;
 
 /** [resource ID]: a primitive. */
@@ -123,9 +127,12 @@ typedef struct corral_resource {
     uint32_t failure_timeout_ms; /**< 0: failures never expire */
     corral_requires_t requires;
     corral_multiple_active_t multiple_active;
-    corral_kvlist_t uses; /**< `uses.NAME` (integers) */
-    int group;            /**< index into groups[], or -1 */
-    int clone;            /**< index of the clone containing it (directly or through its group), or -1 */
+    corral_kvlist_t uses;         /**< `uses.NAME` (integers) */
+    int migration_threshold_line; /**< line of each key when set, else 0 */
+    int failure_timeout_line;
+    int requires_line;
+    int group; /**< index into groups[], or -1 */
+    int clone; /**< index of the clone containing it (directly or through its group), or -1 */
 } corral_resource_t;
 
 /** [group ID] */
@@ -136,6 +143,7 @@ typedef struct corral_group {
     size_t n_members;
     corral_meta_t meta;
     int clone; /**< index into clones[], or -1 */
+    int resources_line;
 } corral_group_t;
 
 /** [clone ID] */
@@ -152,6 +160,8 @@ typedef struct corral_clone {
     bool interleave;
     bool notify;
     corral_meta_t meta;
+    int resource_line;
+    int max_line; /**< 0 when unset */
 } corral_clone_t;
 
 typedef enum corral_rule_op {
@@ -189,6 +199,8 @@ typedef struct corral_location {
     corral_score_t score;
     corral_role_t role; /**< ANY, or PROMOTED/UNPROMOTED */
     int score_line;
+    int resource_line;
+    int node_line; /**< the `node` or the `rule` key's line */
 } corral_location_t;
 
 /** [colocation ID]: `resource` is placed relative to `with`. */
@@ -200,6 +212,9 @@ typedef struct corral_colocation {
     corral_score_t score;
     corral_role_t role;
     corral_role_t with_role;
+    int score_line;
+    int resource_line;
+    int with_line;
 } corral_colocation_t;
 
 typedef enum corral_order_kind {
@@ -218,6 +233,8 @@ typedef struct corral_order {
     char *first_action; /**< default "start" */
     char *then_action;  /**< default: first_action */
     bool symmetrical;   /**< default true (false for serialize) */
+    int first_line;
+    int then_line;
 } corral_order_t;
 
 /** [node NAME] */
@@ -228,6 +245,8 @@ typedef struct corral_node {
     bool maintenance;
     corral_kvlist_t attrs;    /**< `attr.NAME` (permanent) */
     corral_kvlist_t capacity; /**< `capacity.NAME` (integers) */
+    int standby_line;         /**< 0 when unset */
+    int maintenance_line;
 } corral_node_t;
 
 /** [fence ID] */
@@ -245,6 +264,8 @@ typedef struct corral_fence_device {
     uint32_t delay_max_ms;
     corral_op_spec_t *ops;
     size_t n_ops;
+    int hosts_line; /**< 0 when unset */
+    int level_line;
 } corral_fence_device_t;
 
 typedef enum corral_no_quorum_policy {
@@ -263,8 +284,8 @@ typedef enum corral_placement_strategy {
 
 /** [cluster] */
 typedef struct corral_cluster_opts {
-    char *name;
-    int line;
+    char *name; /**< default "corral" */
+    int line;   /**< 0 when the file has no [cluster] section */
     bool stonith_enabled;
     corral_no_quorum_policy_t no_quorum_policy;
     bool symmetric;
@@ -282,6 +303,10 @@ typedef struct corral_cluster_opts {
     char *lua_path;
     char *ocf_root;
     char *fence_agents_path;
+    int default_stickiness_line; /**< line of each key when set, else 0 */
+    int default_migration_threshold_line;
+    int symmetric_line;
+    int start_failure_is_fatal_line;
 } corral_cluster_opts_t;
 
 /** A whole configuration. Create with corral_config_load(); free with corral_config_free(). */

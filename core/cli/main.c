@@ -20,6 +20,7 @@ static const struct {
 } commands[] = {
     /* One line per subcommand, in the order --help lists them. */
     {"agent", corral_cmd_agent, "list agents, show their parameters, run one action"},
+    {"config", corral_cmd_config, "check a configuration file"},
     {"version", cmd_version, "print the version"},
 };
 
