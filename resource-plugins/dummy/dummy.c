@@ -239,15 +239,15 @@ static int dummy_validate(const corral_op_t *op)
     bool b;
     long long n;
     for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++)
-        if (agentkit_param_duration(op, durations[i], 0, &ms) < 0) return CORRAL_OCF_ERR_ARGS;
+        if (agentkit_param_duration(op, durations[i], 0, &ms) < 0) return CORRAL_OCF_NOT_CONFIGURED;
     for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
-        if (agentkit_param_bool(op, bools[i], false, &b) < 0) return CORRAL_OCF_ERR_ARGS;
+        if (agentkit_param_bool(op, bools[i], false, &b) < 0) return CORRAL_OCF_NOT_CONFIGURED;
     if (agentkit_param_int(op, "fail-monitor-after", -1, &n) < 0 ||
         agentkit_param_int(op, "fail-monitor-rc", 1, &n) < 0)
-        return CORRAL_OCF_ERR_ARGS;
+        return CORRAL_OCF_NOT_CONFIGURED;
     if (n < 0 || n > 255) {
         op->set_exit_reason(op, "parameter fail-monitor-rc: %lld is not an exit code", n);
-        return CORRAL_OCF_ERR_ARGS;
+        return CORRAL_OCF_NOT_CONFIGURED;
     }
     return CORRAL_OCF_SUCCESS;
 }

@@ -366,13 +366,14 @@ static int kill_holders(const corral_op_t *op, const char *dir, int sig)
 {
     DIR *d = opendir("/proc");
     if (!d) return 0;
-    pid_t self = getpid();
+    /* Never this action, nor the host that runs it (corrald itself). */
+    pid_t self = getpid(), host = getppid();
     int count = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!isdigit((unsigned char)de->d_name[0])) continue;
         pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-        if (pid == self || pid <= 1 || !holds(de->d_name, dir)) continue;
+        if (pid == self || pid == host || pid <= 1 || !holds(de->d_name, dir)) continue;
         char comm[64] = "?", path[64], *data = NULL;
         snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
         if (agentkit_read_file(path, &data) == 0) {
@@ -636,7 +637,7 @@ static int fs_validate(const corral_op_t *op)
     fs_conf_t c;
     int rc = conf_load(op, &c);
     conf_free(&c);
-    return rc ? CORRAL_OCF_ERR_ARGS : CORRAL_OCF_SUCCESS;
+    return rc ? CORRAL_OCF_NOT_CONFIGURED : CORRAL_OCF_SUCCESS;
 }
 
 static const corral_param_spec_t fs_params[] = {

@@ -474,7 +474,7 @@ static int ipaddr_validate(const corral_op_t *op)
 {
     ipaddr_conf_t c;
     int rc = conf_load(op, &c);
-    return rc ? CORRAL_OCF_ERR_ARGS : CORRAL_OCF_SUCCESS;
+    return rc ? CORRAL_OCF_NOT_CONFIGURED : CORRAL_OCF_SUCCESS;
 }
 
 static const corral_param_spec_t ipaddr_params[] = {
