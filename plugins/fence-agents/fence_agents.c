@@ -200,7 +200,7 @@ static const char *fence_ec_str(int ec)
     }
 }
 
-/* A corral duration ("500ms", "10s", "5min", "1h", "7") as seconds for fencing.py. */
+/* A corral duration ("500ms", "10s", "5min", "1h", "7") as whole seconds for fencing.py. */
 static char *duration_to_seconds(const char *v)
 {
     char *end = NULL;
@@ -218,7 +218,11 @@ static char *duration_to_seconds(const char *v)
         mult = 3600;
     else
         return NULL;
-    return corral__ocf_xasprintf("%g", x * mult);
+    /* fencing.py reads these with int(): whole seconds, rounded up. */
+    double secs = x * mult;
+    long long whole = (long long)secs;
+    if ((double)whole < secs) whole++;
+    return corral__ocf_xasprintf("%lld", whole);
 }
 
 typedef struct fa_ctx {
@@ -234,6 +238,8 @@ static void on_stderr(void *ud, const char *line)
     if (why) {
         why += 6;
         while (*why == ' ') why++;
+        /* Python's logging module's own "ERROR:root:" form. */
+        if (strncmp(why, "root:", 5) == 0) why += 5;
         if (*why && strstr(why, "Please use '-h'") == NULL) {
             free(ctx->last_error);
             ctx->last_error = corral__ocf_xstrdup(why);

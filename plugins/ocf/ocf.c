@@ -12,7 +12,9 @@
 #include "ocf_common.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +241,99 @@ static void on_stderr(void *ud, const char *line)
     corral__ocf_log_agent_line(ctx->op, line);
 }
 
+/* ---- attribute tools ------------------------------------------------------
+ * Agents set node attributes (a promotable clone's promotion score, ping's
+ * connectivity count) with Pacemaker's crm_attribute, crm_master and
+ * attrd_updater. ocf-tools/ beside this .so holds stand-ins for them; they
+ * write each update to a file that is turned into op->set_attr() calls once
+ * the agent has exited. */
+
+extern const corral_bridge_plugin_t corral_bridge_plugin;
+
+/* ocf-tools/ beside the loaded ocf.so, or NULL when it is not there. */
+static char *tools_dir(void)
+{
+    Dl_info dl;
+    if (!dladdr(&corral_bridge_plugin, &dl) || !dl.dli_fname) return NULL;
+    const char *slash = strrchr(dl.dli_fname, '/');
+    char *dir =
+        slash ? corral__ocf_xasprintf("%.*s/ocf-tools", (int)(slash - dl.dli_fname), dl.dli_fname)
+              : corral__ocf_xstrdup("ocf-tools");
+    char *probe = corral__ocf_xasprintf("%s/crm_attribute", dir);
+    bool ok = corral__ocf_is_executable(probe);
+    free(probe);
+    if (ok) return dir;
+    free(dir);
+    return NULL;
+}
+
+/* Point the agent at the stand-ins; *attr_file_out: where updates will be written. */
+static void setup_tools(const corral_op_t *op, corral__ocf_strv_t *env, const char *tmpdir,
+                        char **attr_file_out)
+{
+    char *dir = tools_dir();
+    if (!dir) {
+        if (op->log)
+            op->log(op, CORRAL_LOG_DEBUG,
+                    "ocf bridge: no ocf-tools directory beside ocf.so; agents' attribute "
+                    "updates go to the real Pacemaker tools");
+        return;
+    }
+    char *file = corral__ocf_xasprintf("%s/corral-attrs-XXXXXX", tmpdir);
+    int fd = mkostemp(file, O_CLOEXEC);
+    if (fd < 0) {
+        if (op->log)
+            op->log(op, CORRAL_LOG_WARNING, "ocf bridge: cannot create %s: %s", file,
+                    strerror(errno));
+        free(file);
+        free(dir);
+        return;
+    }
+    close(fd);
+    const char *sbin = corral__ocf_strv_getenv(env, "HA_SBIN_DIR");
+    corral__ocf_strv_setenv(env, "CORRAL_OCF_SBIN", sbin && *sbin ? sbin : "/usr/sbin");
+    corral__ocf_strv_setenv(env, "HA_SBIN_DIR", dir);
+    const char *path = corral__ocf_strv_getenv(env, "PATH");
+    char *newpath =
+        corral__ocf_xasprintf("%s:%s", dir, path && *path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    corral__ocf_strv_setenv(env, "PATH", newpath);
+    free(newpath);
+    corral__ocf_strv_setenv(env, "CORRAL_OCF_ATTR_FILE", file);
+    corral__ocf_strv_setenv(env, "CORRAL_OCF_NODE", op->node ? op->node : "");
+    *attr_file_out = file;
+    free(dir);
+}
+
+/* Hand the updates the agent made to the host, then drop the file. */
+static void apply_attrs(const corral_op_t *op, char *file)
+{
+    FILE *f = fopen(file, "re");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while (f && (n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n') line[n - 1] = '\0';
+        char *name = strchr(line, '\t');
+        if (!name) continue;
+        *name++ = '\0';
+        char *value = strchr(name, '\t');
+        if (value) *value++ = '\0';
+        if (!*name) continue;
+        bool set = strcmp(line, "set") == 0;
+        if (!set && strcmp(line, "del") != 0) continue;
+        int rc = op->set_attr ? op->set_attr(op, name, set ? (value ? value : "") : NULL) : -ENOSYS;
+        if (rc != 0 && op->log)
+            op->log(op, CORRAL_LOG_WARNING, "ocf bridge: attribute %s: cannot %s it: %s", name,
+                    set ? "set" : "delete", strerror(-rc));
+        else if (op->log)
+            op->log(op, CORRAL_LOG_DEBUG, "ocf bridge: agent %s attribute %s%s%s",
+                    set ? "set" : "deleted", name, set ? "=" : "", set && value ? value : "");
+    }
+    free(line);
+    if (f) fclose(f);
+    unlink(file);
+}
+
 /* The agent's meta-data, captured (for choosing between reload actions). */
 static char *capture_meta(char *path, char *const envp[])
 {
@@ -263,6 +358,7 @@ static int ocf_run(const corral_op_t *op)
 {
     int rc = CORRAL_OCF_ERR_GENERIC;
     char *provider = NULL, *type = NULL, *path = NULL, *rsctmp = NULL, *varrun = NULL;
+    char *attr_file = NULL;
     corral__ocf_strv_t env = {0};
     run_ctx_t ctx = {.op = op};
     char buf[32];
@@ -311,6 +407,7 @@ static int ocf_run(const corral_op_t *op)
     e = corral__ocf_strv_getenv(&env, "HA_VARRUN");
     varrun = writable_dir(e && *e ? e : "/run", op, "ocf-varrun");
     corral__ocf_strv_setenv(&env, "HA_VARRUN", varrun);
+    setup_tools(op, &env, rsctmp, &attr_file);
 
     const char *action = op->action ? op->action : "";
     if (strcmp(action, "validate") == 0) {
@@ -328,6 +425,7 @@ static int ocf_run(const corral_op_t *op)
     corral__ocf_spawn_t sp = {.argv = argv, .envp = env.v, .stderr_line = on_stderr, .ud = &ctx};
     corral__ocf_spawn_result_t res = {0};
     int src = corral__ocf_spawn_run(&sp, &res);
+    if (attr_file) apply_attrs(op, attr_file);
     if (src != 0) {
         REASON(op, "%s: cannot run the agent: %s", op->agent, strerror(-src));
         rc = CORRAL_OCF_ERR_GENERIC;
@@ -354,6 +452,7 @@ static int ocf_run(const corral_op_t *op)
     if (ctx.reason) REASON(op, "%s", ctx.reason);
 
 done:
+    free(attr_file);
     free(ctx.reason);
     corral__ocf_strv_free(&env);
     free(rsctmp);
