@@ -282,12 +282,14 @@ Test(fence_agents, fence_dummy_failure_has_reason, .init = setup, .fini = teardo
     corral_registry_t *reg = new_registry(NULL);
     kvs_t p = {0};
     kvs_add(&p, "type", "fail");
-    /* type=fail wants a plug that fence_dummy cannot take: status fails. */
-    outcome_t o = fence(reg, "fence-agents:fence_dummy", "status", "n1", NULL, &p);
+    kvs_add(&p, "power_timeout", "1s");
+    /* type=fail never powers anything off: off times out (after power_timeout). */
+    outcome_t o = fence(reg, "fence-agents:fence_dummy", "off", "n1", NULL, &p);
     cr_expect_eq(o.rc, CORRAL_OCF_ERR_GENERIC);
     cr_assert_not_null(o.reason);
-    cr_expect_not_null(strstr(o.reason, "fence_dummy status failed (exit 1"), "%s", o.reason);
-    cr_expect_not_null(strstr(o.reason, "You have to enter existing machine"), "%s", o.reason);
+    cr_expect_str_eq(o.reason,
+                     "fence_dummy off failed (exit 1, generic error): Failed: Timed out waiting "
+                     "to power OFF");
     outcome_free(&o);
 
     /* An action fence agents do not have. */

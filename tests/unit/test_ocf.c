@@ -659,3 +659,29 @@ Test(ocf, missing_agent_is_not_installed, .init = setup, .fini = teardown)
     free(err);
     corral_registry_free(reg);
 }
+
+/* `corral agent list` shows both bridges' agents (the build tree's bridges
+ * come from CORRAL_PLUGIN_PATH, which ctest sets). */
+Test(ocf, corral_agent_list_shows_bridged_agents, .init = setup, .fini = teardown)
+{
+    const char *bin = getenv("CORRAL_BIN");
+    cr_assert_not_null(bin, "CORRAL_BIN is not set (run through ctest)");
+    char *cmd = corral_xasprintf("'%s/corral' agent list", bin);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    corral_buf_t b = {0};
+    corral_buf_append(&b, "");
+    char line[512];
+    while (fgets(line, sizeof(line), p)) corral_buf_append(&b, line);
+    cr_expect_eq(pclose(p), 0);
+    const char *want[] = {"ocf:pacemaker:Dummy", "ocf:pacemaker:Stateful", "ocf:heartbeat:IPaddr2",
+                          "fence-agents:fence_dummy"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        char *needle = corral_xasprintf("\n%s\t", want[i]);
+        cr_expect_not_null(strstr(b.s, needle), "corral agent list lacks %s:\n%.2000s", want[i],
+                           b.s);
+        free(needle);
+    }
+    corral_buf_free(&b);
+    free(cmd);
+}
