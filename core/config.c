@@ -1920,10 +1920,173 @@ static void build_top(ctx_t *x)
 
 /* ---------------------------------------------------------------- agents */
 
+typedef struct param_ctx {
+    ctx_t *x;
+    const char *obj;
+    const corral_kvlist_t *params;
+    int header_line;
+} param_ctx_t;
+
+static void param_bad(void *ud, const char *param, const char *message)
+{
+    param_ctx_t *p = ud;
+    int line = p->header_line; /* a missing parameter: the section's problem */
+    for (size_t i = 0; param && i < p->params->n; i++)
+        if (!strcmp(p->params->items[i].key, param)) line = p->params->items[i].line;
+    err(p->x, line, "%s: %s", p->obj, message);
+}
+
+static const struct {
+    const char *action;
+    unsigned bit;
+} action_bits[] = {
+    {"start", CORRAL_ACT_START},
+    {"stop", CORRAL_ACT_STOP},
+    {"monitor", CORRAL_ACT_MONITOR},
+    {"promote", CORRAL_ACT_PROMOTE},
+    {"demote", CORRAL_ACT_DEMOTE},
+    {"reload", CORRAL_ACT_RELOAD},
+    {"notify", CORRAL_ACT_NOTIFY},
+    {"migrate_to", CORRAL_ACT_MIGRATE_TO},
+    {"migrate_from", CORRAL_ACT_MIGRATE_FROM},
+};
+
+static unsigned action_bit(const char *action)
+{
+    for (size_t i = 0; i < sizeof(action_bits) / sizeof(*action_bits); i++)
+        if (!strcmp(action_bits[i].action, action)) return action_bits[i].bit;
+    return 0;
+}
+
+/*
+ * Describe one agent; check its parameters and the actions the config asks
+ * of it. Returns the description, or NULL when there is none to check against.
+ */
+static const corral_agent_info_t *check_agent(ctx_t *x, corral_registry_t *reg,
+                                              const corral_config_opts_t *opts, const char *obj,
+                                              const char *agent, int agent_line,
+                                              corral_agent_kind_t kind,
+                                              const corral_kvlist_t *params, int header_line)
+{
+    const corral_agent_info_t *info = NULL;
+    char *why = NULL;
+    int rc = corral_registry_describe(reg, agent, kind, &info, &why);
+    if (rc == -ENOENT) {
+        /* A [fence] naming a resource agent (or the reverse) is a common slip: say so. */
+        corral_agent_kind_t other =
+            kind == CORRAL_AGENT_FENCE ? CORRAL_AGENT_RESOURCE : CORRAL_AGENT_FENCE;
+        const corral_agent_info_t *oi = NULL;
+        char *owhy = NULL;
+        bool exists_other = corral_registry_describe(reg, agent, other, &oi, &owhy) == 0;
+        free(owhy);
+        const char *hint = !exists_other                ? ""
+                           : kind == CORRAL_AGENT_FENCE ? " (it is a resource agent; a [fence] "
+                                                          "section needs a fence agent)"
+                                                        : " (it is a fence agent; a [resource] "
+                                                          "section needs a resource agent)";
+        if (opts->missing_agent_is_warning && !exists_other)
+            warn(x, agent_line, "%s: agent '%s' not found", obj, agent);
+        else
+            err(x, agent_line, "%s: agent '%s' not found%s", obj, agent, hint);
+        return NULL;
+    }
+    if (rc < 0) {
+        if (why)
+            err(x, agent_line, "%s: agent '%s' cannot be used: %s", obj, agent, why);
+        else
+            err(x, agent_line, "%s: agent '%s' cannot be used: %s", obj, agent, strerror(-rc));
+        free(why);
+        return NULL;
+    }
+    const char **names = corral_xcalloc(params->n + 1, sizeof(char *));
+    const char **values = corral_xcalloc(params->n + 1, sizeof(char *));
+    for (size_t i = 0; i < params->n; i++) {
+        names[i] = params->items[i].key;
+        values[i] = params->items[i].value;
+    }
+    param_ctx_t pc = {x, obj, params, header_line};
+    corral_registry_check_params(info, params->n, names, values, param_bad, &pc);
+    free(names);
+    free(values);
+    return info;
+}
+
 static void check_agents(ctx_t *x, const corral_config_opts_t *opts)
 {
-    (void)x;
-    (void)opts;
+    corral_config_t *c = x->c;
+    corral_registry_t *reg = opts ? opts->registry : NULL;
+    corral_registry_t *own = NULL;
+    if (!reg && opts && opts->check_agents) {
+        corral_registry_settings_t set = {
+            .plugin_path = c->cluster.plugin_path,
+            .lua_path = c->cluster.lua_path,
+            .ocf_root = c->cluster.ocf_root,
+            .fence_agents_path = c->cluster.fence_agents_path,
+        };
+        int rc = corral_registry_new(&set, &own);
+        if (rc < 0) {
+            err(x, c->cluster.line, "cluster: cannot set up the agent search paths: %s",
+                strerror(-rc));
+            return;
+        }
+        reg = own;
+    }
+    if (!reg) return;
+    /* A unique parameter's values so far, per agent: (agent, param, value) -> line. */
+    typedef struct seen {
+        const char *agent, *param, *value, *owner;
+        int line;
+    } seen_t;
+    seen_t *seen = NULL;
+    size_t n_seen = 0, cap_seen = 0;
+    for (size_t i = 0; i < c->n_resources; i++) {
+        corral_resource_t *r = &c->resources[i];
+        if (!r->agent || x->raw[K_RESOURCE][i].dup) continue;
+        char *obj = corral_xasprintf("resource %s", r->id);
+        const corral_agent_info_t *info = check_agent(x, reg, opts, obj, r->agent, r->agent_line,
+                                                      CORRAL_AGENT_RESOURCE, &r->params, r->line);
+        if (info) {
+            for (size_t k = 0; k < r->n_ops; k++) {
+                unsigned bit = action_bit(r->ops[k].action);
+                if (bit && !(info->actions & bit))
+                    err(x, r->ops[k].line, "%s: agent %s has no %s action", obj, r->agent,
+                        r->ops[k].action);
+            }
+            bool promotable = r->clone >= 0 && c->clones[r->clone].promotable;
+            if (promotable &&
+                (!(info->actions & CORRAL_ACT_PROMOTE) || !(info->actions & CORRAL_ACT_DEMOTE)))
+                err(x, r->agent_line,
+                    "%s: agent %s cannot promote and demote, as clone %s (promotable) needs", obj,
+                    r->agent, c->clones[r->clone].id);
+            for (size_t k = 0; info->params && info->params[k].name; k++) {
+                if (!info->params[k].unique) continue;
+                for (size_t p = 0; p < r->params.n; p++) {
+                    const corral_kv_t *kv = &r->params.items[p];
+                    if (strcmp(kv->key, info->params[k].name)) continue;
+                    for (size_t s = 0; s < n_seen; s++)
+                        if (!strcmp(seen[s].agent, r->agent) && !strcmp(seen[s].param, kv->key) &&
+                            !strcmp(seen[s].value, kv->value))
+                            err(x, kv->line,
+                                "%s: param.%s = '%s' is already used by resource %s (line %d); "
+                                "agent %s needs a different value for each resource",
+                                obj, kv->key, kv->value, seen[s].owner, seen[s].line, r->agent);
+                    CORRAL_PUSH(seen, n_seen, cap_seen,
+                                ((seen_t){r->agent, kv->key, kv->value, r->id, kv->line}));
+                }
+            }
+        }
+        free(obj);
+    }
+    free(seen);
+    for (size_t i = 0; i < c->n_fence_devices; i++) {
+        corral_fence_device_t *f = &c->fence_devices[i];
+        if (!f->agent || x->raw[K_FENCE][i].dup) continue;
+        char *obj = corral_xasprintf("fence %s", f->id);
+        check_agent(x, reg, opts, obj, f->agent, f->agent_line, CORRAL_AGENT_FENCE, &f->params,
+                    f->line);
+        free(obj);
+    }
+    corral_registry_free(own);
 }
 
 /* ---------------------------------------------------------------- canonical form */

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "log.h"
 
 static void usage(FILE *out)
 {
@@ -34,6 +35,8 @@ static int verify(int argc, char **argv)
         return CORRAL_EXIT_USAGE;
     }
     const char *file = argv[optind];
+    /* Show why a plugin was refused (permissions, ABI) next to "agent not found". */
+    corral_log_init("corral", CORRAL_LOG_STDERR, LOG_WARNING, NULL);
     corral_config_opts_t opts = {.check_agents = true};
     corral_config_t *c = NULL;
     corral_diags_t diags = {0};

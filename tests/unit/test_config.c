@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "registry.h"
 #include "util.h"
 
 /* Load text; on failure the diagnostics are joined into *msgs (one per line, "LINE: message"). */
@@ -535,4 +536,106 @@ Test(config, diags_print)
     free(buf);
     corral_diags_clear(&d);
     cr_assert_null(c);
+}
+
+/* ---- agent checks, against descriptors registered in the test ---- */
+
+static int ok_action(const corral_op_t *op)
+{
+    (void)op;
+    return CORRAL_OCF_SUCCESS;
+}
+
+static const corral_param_spec_t cfgtest_params[] = {
+    {.name = "ip", .type = CORRAL_PARAM_STRING, .required = 1, .unique = 1},
+    {.name = "port", .type = CORRAL_PARAM_INTEGER},
+    {.name = "wait", .type = CORRAL_PARAM_DURATION},
+    {.name = NULL},
+};
+
+static const corral_resource_plugin_t cfgtest_resource = {
+    .abi_major = CORRAL_ABI_MAJOR,
+    .abi_minor = CORRAL_ABI_MINOR,
+    .size = sizeof(corral_resource_plugin_t),
+    .name = "cfgtest",
+    .version = "1",
+    .description = "a resource agent for the config tests",
+    .params = cfgtest_params,
+    .start = ok_action,
+    .stop = ok_action,
+    .monitor = ok_action,
+};
+
+static const corral_fence_plugin_t cfgtest_fence = {
+    .abi_major = CORRAL_ABI_MAJOR,
+    .abi_minor = CORRAL_ABI_MINOR,
+    .size = sizeof(corral_fence_plugin_t),
+    .name = "cfgfence",
+    .version = "1",
+    .description = "a fence agent for the config tests",
+    .off = ok_action,
+    .status = ok_action,
+};
+
+static char *load_with_agents(const char *text, bool missing_is_warning, bool *ok_out)
+{
+    corral_registry_t *reg = NULL;
+    cr_assert_eq(corral_registry_new(NULL, &reg), 0);
+    cr_assert_eq(corral_registry_add_resource(reg, &cfgtest_resource, "test", NULL), 0);
+    cr_assert_eq(corral_registry_add_fence(reg, &cfgtest_fence, "test", NULL), 0);
+    corral_config_opts_t opts = {.registry = reg, .missing_agent_is_warning = missing_is_warning};
+    corral_config_t *c = NULL;
+    corral_diags_t d = {0};
+    int rc = corral_config_load_string("t.ini", text, &opts, &c, &d);
+    corral_buf_t b = {0};
+    for (size_t i = 0; i < d.n; i++)
+        corral_buf_printf(&b, "%d: %s%s\n", d.items[i].line, d.items[i].warning ? "warning: " : "",
+                          d.items[i].message);
+    corral_diags_clear(&d);
+    *ok_out = rc == 0;
+    corral_config_free(c);
+    corral_registry_free(reg);
+    return corral_buf_take(&b);
+}
+
+Test(config, agents_checked)
+{
+    bool ok = true;
+    char *m = load_with_agents("[resource a]\nagent = cfgtest\nparam.ip = 1\nparam.prot = 80\n"
+                               "param.wait = soon\nop.reload = timeout=5s\n"
+                               "[resource b]\nagent = cfgtest\nparam.ip = 1\n"
+                               "[resource c]\nagent = cfgtest\nparam.port = eighty\n"
+                               "[resource d]\nagent = nosuchagent\n"
+                               "[fence f]\nagent = cfgtest\n"
+                               "[resource e]\nagent = cfgfence\n"
+                               "[fence g]\nagent = cfgfence\nparam.x = 1\n",
+                               false, &ok);
+    cr_assert(!ok);
+    cr_assert_str_eq(
+        m, "4: resource a: unknown parameter 'prot' for agent cfgtest (did you mean 'port'?)\n"
+           "5: resource a: parameter 'wait' must be a duration (500ms, 10s, 5min, 1h), not "
+           "'soon'\n"
+           "6: resource a: agent cfgtest has no reload action\n"
+           "9: resource b: param.ip = '1' is already used by resource a (line 3); agent "
+           "cfgtest needs a different value for each resource\n"
+           "10: resource c: required parameter 'ip' of agent cfgtest is missing\n"
+           "12: resource c: parameter 'port' must be an integer, not 'eighty'\n"
+           "14: resource d: agent 'nosuchagent' not found\n"
+           "16: fence f: agent 'cfgtest' not found (it is a resource agent; a [fence] section "
+           "needs a fence agent)\n"
+           "18: resource e: agent 'cfgfence' not found (it is a fence agent; a [resource] "
+           "section needs a resource agent)\n"
+           "21: fence g: unknown parameter 'x' for agent cfgfence\n");
+    free(m);
+}
+
+Test(config, missing_agent_as_warning)
+{
+    bool ok = false;
+    char *m = load_with_agents("[resource a]\nagent = cfgtest\nparam.ip = 1\n"
+                               "[resource d]\nagent = lua:nosuchagent\n",
+                               true, &ok);
+    cr_assert(ok, "%s", m);
+    cr_assert_str_eq(m, "5: warning: resource d: agent 'lua:nosuchagent' not found\n");
+    free(m);
 }
