@@ -55,6 +55,7 @@ typedef struct raw {
     int role_line;      /* location role, colocation role */
     int with_role_line; /* colocation with-role */
     int symmetrical_line;
+    int then_action_line;   /* 0: then-action defaults to first-action */
     int promoted_keys_line; /* clone: the first promoted-* key */
     bool dup;               /* a duplicate id: skip in pass 2 */
     bool self;              /* a constraint of an object with itself: no loop check */
@@ -911,13 +912,10 @@ static void do_location(ctx_t *x, corral_location_t *l, raw_t *raw, const ent_t 
             l->has_rule = true;
             l->node_line = e->line;
         } else {
-            l->node_line = e->line; /* bad, but present: no "needs node or rule" echo */
+            l->node_line = e->line; /* bad, but present: node would be refused too */
         }
     } else if (!strcmp(e->key, "score")) {
-        if (get_score(x, e, &l->score))
-            l->score_line = e->line;
-        else
-            l->score_line = -e->line;
+        if (get_score(x, e, &l->score)) l->score_line = e->line;
     } else if (!strcmp(e->key, "role")) {
         if (get_enum(x, e, constraint_role_names, 5, &v)) {
             l->role = (corral_role_t)v;
@@ -938,10 +936,7 @@ static void do_colocation(ctx_t *x, corral_colocation_t *co, raw_t *raw, const e
     } else if (!strcmp(e->key, "with")) {
         if (get_name(x, e, &raw->b)) co->with_line = e->line;
     } else if (!strcmp(e->key, "score")) {
-        if (get_score(x, e, &co->score))
-            co->score_line = e->line;
-        else
-            co->score_line = -e->line;
+        if (get_score(x, e, &co->score)) co->score_line = e->line;
     } else if (!strcmp(e->key, "role")) {
         if (get_enum(x, e, constraint_role_names, 5, &v)) {
             co->role = (corral_role_t)v;
@@ -977,6 +972,7 @@ static void do_order(ctx_t *x, corral_order_t *o, raw_t *raw, const ent_t *e)
             o->first_action = corral_xstrdup(order_actions[v]);
         }
     } else if (!strcmp(e->key, "then-action")) {
+        raw->then_action_line = e->line;
         if (get_enum(x, e, order_actions, 4, &v)) {
             free(o->then_action);
             o->then_action = corral_xstrdup(order_actions[v]);
@@ -1074,6 +1070,13 @@ static void add_id(ctx_t *x, enum kind k, const char *id, int index, int line)
     else
         CORRAL_PUSH(x->ids, x->n_ids, x->cap_ids,
                     ((id_entry_t){.id = id, .kind = k, .index = index, .line = line}));
+}
+
+static bool has_key(const corral__ini_section_t *s, const char *key)
+{
+    for (size_t i = 0; i < s->n_entries; i++)
+        if (!strcmp(s->entries[i].key, key)) return true;
+    return false;
 }
 
 static void section(ctx_t *x, const corral__ini_section_t *s)
@@ -1245,47 +1248,24 @@ static void section(ctx_t *x, const corral__ini_section_t *s)
     }
     free(skip);
 
-    /* Keys a section cannot do without: reported at its header. */
+    /* Keys a section cannot do without, reported at its header. A key that is
+     * present with a bad value has its own error already. */
+    static const char *const required[K__COUNT][3] = {
+        [K_RESOURCE] = {"agent"},
+        [K_FENCE] = {"agent"},
+        [K_GROUP] = {"resources"},
+        [K_CLONE] = {"resource"},
+        [K_LOCATION] = {"resource", "score"},
+        [K_COLOCATION] = {"resource", "with", "score"},
+        [K_ORDER] = {"first", "then"},
+    };
     if (!s->broken) {
-        switch ((enum kind)kind) {
-        case K_RESOURCE:
-            if (!c->resources[idx].agent && !c->resources[idx].agent_line)
-                err(x, s->line, "%s: agent is required", obj);
-            break;
-        case K_FENCE:
-            if (!c->fence_devices[idx].agent) err(x, s->line, "%s: agent is required", obj);
-            break;
-        case K_GROUP:
-            if (!c->groups[idx].resources_line) err(x, s->line, "%s: resources is required", obj);
-            break;
-        case K_CLONE:
-            if (!c->clones[idx].resource_line) err(x, s->line, "%s: resource is required", obj);
-            break;
-        case K_LOCATION: {
-            corral_location_t *l = &c->locations[idx];
-            if (!l->resource_line) err(x, s->line, "%s: resource is required", obj);
-            if (!l->node_line) err(x, s->line, "%s: needs either node or rule", obj);
-            if (!l->score_line) err(x, s->line, "%s: score is required", obj);
-            break;
-        }
-        case K_COLOCATION: {
-            corral_colocation_t *co = &c->colocations[idx];
-            if (!co->resource_line) err(x, s->line, "%s: resource is required", obj);
-            if (!co->with_line) err(x, s->line, "%s: with is required", obj);
-            if (!co->score_line) err(x, s->line, "%s: score is required", obj);
-            break;
-        }
-        case K_ORDER:
-            if (!c->orders[idx].first_line) err(x, s->line, "%s: first is required", obj);
-            if (!c->orders[idx].then_line) err(x, s->line, "%s: then is required", obj);
-            break;
-        default:
-            break;
-        }
+        for (int k = 0; k < 3 && required[kind][k]; k++)
+            if (!has_key(s, required[kind][k]))
+                err(x, s->line, "%s: %s is required", obj, required[kind][k]);
+        if (kind == K_LOCATION && !has_key(s, "node") && !has_key(s, "rule"))
+            err(x, s->line, "%s: needs either node or rule", obj);
     }
-    if (kind == K_LOCATION && c->locations[idx].score_line < 0) c->locations[idx].score_line = 0;
-    if (kind == K_COLOCATION && c->colocations[idx].score_line < 0)
-        c->colocations[idx].score_line = 0;
     if (kind == K_ORDER) {
         corral_order_t *o = &c->orders[idx];
         if (!o->first_action) o->first_action = corral_xstrdup("start");
@@ -1379,11 +1359,11 @@ static corral_ref_t resolve_rsc(ctx_t *x, const name_ref_t *nr, const char *what
     else if (e && e->kind == K_CLONE)
         r = (corral_ref_t){CORRAL_REF_CLONE, e->index};
     else if (e)
-        err(x, nr->line, "%s: %s '%s' is a %s, not a resource, group or clone", x->obj, what,
+        err(x, nr->line, "%s: %s = '%s' is a %s, not a resource, group or clone", x->obj, what,
             nr->name, kind_names[e->kind]);
     else
-        err(x, nr->line, "%s: %s '%s' is not a configured resource, group or clone%s", x->obj, what,
-            nr->name, dym(closest_id(x, nr->name, false, true)));
+        err(x, nr->line, "%s: %s = '%s' is not a configured resource, group or clone%s", x->obj,
+            what, nr->name, dym(closest_id(x, nr->name, false, true)));
     return r;
 }
 
@@ -1556,9 +1536,10 @@ static bool loop_edge(ctx_t *x, graph_t *g, int a, int b, bool order, int line)
                               c->resources[path[i] / 4].id);
         err(x, line, "%s: makes an ordering loop: %s", x->obj, m.s);
     } else {
-        corral_buf_printf(&m, "%s", c->resources[a].id);
-        for (size_t i = 0; i < len; i++)
-            corral_buf_printf(&m, " with %s", c->resources[path[i]].id);
+        corral_buf_printf(&m, "%s with %s", c->resources[a].id, c->resources[path[0]].id);
+        for (size_t i = 1; i < len; i++)
+            corral_buf_printf(&m, ", %s with %s", c->resources[path[i - 1]].id,
+                              c->resources[path[i]].id);
         err(x, line, "%s: makes a colocation loop: %s", x->obj, m.s);
     }
     corral_buf_free(&m);
@@ -1686,7 +1667,7 @@ static void resolve_clones(ctx_t *x)
         x->obj = obj;
         corral_ref_t r = resolve_rsc(x, &raw->a, "resource");
         if (r.kind == CORRAL_REF_CLONE) {
-            err(x, raw->a.line, "%s: resource '%s' is a clone; a clone cannot hold a clone", obj,
+            err(x, raw->a.line, "%s: resource = '%s' is a clone; a clone cannot hold a clone", obj,
                 raw->a.name);
         } else if (r.kind == CORRAL_REF_PRIMITIVE) {
             corral_resource_t *p = &c->resources[r.index];
@@ -1734,7 +1715,7 @@ static corral_ref_t constraint_ref(ctx_t *x, const name_ref_t *nr, const char *w
     corral_ref_t r = resolve_rsc(x, nr, what);
     int inner = r.kind == CORRAL_REF_NONE ? -1 : ref_inner_clone(x->c, r);
     if (inner >= 0) {
-        err(x, nr->line, "%s: %s '%s' is inside clone %s; name the clone instead", x->obj, what,
+        err(x, nr->line, "%s: %s = '%s' is inside clone %s; name the clone instead", x->obj, what,
             nr->name, x->c->clones[inner].id);
         r = (corral_ref_t){CORRAL_REF_NONE, -1};
     }
@@ -1776,7 +1757,7 @@ static void resolve_constraints(ctx_t *x)
             if (e)
                 l->node = e->index;
             else
-                err(x, raw->b.line, "%s: node '%s' has no [node %s] section%s", obj, raw->b.name,
+                err(x, raw->b.line, "%s: node = '%s' has no [node %s] section%s", obj, raw->b.name,
                     raw->b.name, dym(closest_id(x, raw->b.name, true, false)));
         }
         check_role(x, l->role, raw->role_line, l->rsc, "role");
@@ -1830,9 +1811,11 @@ static void resolve_constraints(ctx_t *x)
                     if ((!strcmp(acts[k], "promote") || !strcmp(acts[k], "demote")) &&
                         !ref_promotable(c, refs[k]))
                         err(x, o->line,
-                            "%s: %s-action = %s needs a promotable clone, and '%s' "
+                            "%s: %s-action = %s%s needs a promotable clone, and '%s' "
                             "is not one",
-                            obj, k ? "then" : "first", acts[k], ref_id(c, refs[k]));
+                            obj, k ? "then" : "first", acts[k],
+                            k && !raw->then_action_line ? " (taken from first-action)" : "",
+                            ref_id(c, refs[k]));
             }
         }
         x->obj = NULL;

@@ -105,6 +105,19 @@ static void classify(reader_t *r, char *buf)
         /* Debian's r55 keeps an inline comment on a continuation line as part of the
          * value; cut it here so that `;` after whitespace ends a value everywhere. */
         *(char *)find_chars_or_comment(t, NULL) = '\0';
+        /* "    priority = 5" under a key is a continuation, not a key: say so. */
+        const char *w = t;
+        while (*w && !isspace((unsigned char)*w) && *w != '=') w++;
+        const char *eq = w;
+        while (*eq && isspace((unsigned char)*eq)) eq++;
+        if (r->has_pending && w > t && eq > w && *eq == '=') {
+            char *copy = corral_trim(corral_xstrdup(t));
+            corral__diag_add(r->diags, r->file, r->line, true,
+                             "'%s' is indented, so it continues the value of %s above (write a "
+                             "key at the start of its line)",
+                             copy, r->doc->sections[r->cur].entries[r->pending].key);
+            free(copy);
+        }
         return;
     }
     if (*t == '[') {

@@ -405,9 +405,9 @@ Test(config, errors_are_all_collected)
                         "yes/no, on/off or 1/0)\n"
                         "5: resource a: failure-timeout = 'soon' is not a duration (use e.g. "
                         "500ms, 10s, 5min, 1h or a number of seconds)\n"
-                        "7: location l: resource 'nope' is not a configured resource, group or "
+                        "7: location l: resource = 'nope' is not a configured resource, group or "
                         "clone\n"
-                        "8: location l: node 'n1' has no [node n1] section\n");
+                        "8: location l: node = 'n1' has no [node n1] section\n");
     free(m);
 }
 
