@@ -354,6 +354,8 @@ static int conf_load(const corral_op_t *op, ipaddr_conf_t *c)
         return CORRAL_OCF_NOT_CONFIGURED;
     }
     const char *label = agentkit_param(op, "label", NULL);
+    if (label && c->family == AF_INET6)
+        op->log(op, CORRAL_LOG_DEBUG, "label %s ignored: IPv6 addresses have no labels", label);
     if (label && c->family == AF_INET) {
         /* The ifconfig convention: "eth0:vip"; a label naming the interface already is kept. */
         int n = (c->nic && strncmp(label, c->nic, strlen(c->nic)))

@@ -273,16 +273,30 @@ fail:
     _exit(127);
 }
 
+/*
+ * Move fd above stdio (a host that started us with a standard stream closed
+ * would otherwise see it clobbered by the dup2()s of service_exec). The fd
+ * or -1; fd is closed either way.
+ */
+static int above_stdio(int fd)
+{
+    if (fd < 0 || fd > STDERR_FILENO) return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    close(fd);
+    return moved;
+}
+
 /* Daemonise the service. 0 and *pid_out, or an OCF code with the reason set. */
 static int launch(const corral_op_t *op, const proc_conf_t *c, pid_t *pid_out)
 {
-    int logfd = open(c->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    int logfd = above_stdio(open(c->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (logfd < 0) {
         op->set_exit_reason(op, "cannot open log %s: %s", c->log, strerror(errno));
         return CORRAL_OCF_ERR_GENERIC;
     }
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
+    if (pipe2(p, O_CLOEXEC) < 0 || (p[0] = above_stdio(p[0])) < 0 ||
+        (p[1] = above_stdio(p[1])) < 0) {
         op->set_exit_reason(op, "pipe: %s", strerror(errno));
         close(logfd);
         return CORRAL_OCF_ERR_GENERIC;
