@@ -428,6 +428,39 @@ Test(ocf, stateful_promote_demote, .init = setup, .fini = teardown)
     corral_registry_free(reg);
 }
 
+/* ocf:pacemaker:ping really pings (loopback only) and reports through
+ * attrd_updater, which the bridge turns into node attributes. */
+Test(ocf, ping_sets_connectivity_attribute, .init = setup, .fini = teardown)
+{
+    corral_registry_t *reg = new_registry(SYS_OCF_ROOT);
+    kvs_t p = {0};
+    kvs_add(&p, "host_list", "127.0.0.1");
+    kvs_add(&p, "multiplier", "100");
+    kvs_add(&p, "dampen", "0s");
+    kvs_add(&p, "attempts", "1");
+    const char *agent = "ocf:pacemaker:ping";
+    struct {
+        const char *action;
+        uint32_t interval;
+        int rc;
+        const char *attrs;
+    } steps[] = {
+        {"monitor", 0, CORRAL_OCF_NOT_RUNNING, ""},
+        {"start", 0, CORRAL_OCF_SUCCESS, "pingd=100;"},
+        {"monitor", 10000, CORRAL_OCF_SUCCESS, "pingd=100;"},
+        {"stop", 0, CORRAL_OCF_SUCCESS, "pingd=(deleted);"},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        outcome_t o =
+            run_full(reg, agent, "connected:0", steps[i].action, steps[i].interval, &p, NULL);
+        cr_expect_eq(o.rc, steps[i].rc, "step %zu %s: rc %d (%s) stderr: %s", i, steps[i].action,
+                     o.rc, o.reason ? o.reason : "", o.err);
+        cr_expect_str_eq(o.attrs, steps[i].attrs, "step %zu %s", i, steps[i].action);
+        outcome_free(&o);
+    }
+    corral_registry_free(reg);
+}
+
 /* IPaddr2 adds and removes a real address, on a veth in a network
  * namespace of this test process only (Criterion runs each test in its own
  * process), with addresses from 198.18.0.0/15. */
