@@ -44,11 +44,12 @@ static inline corral_registry_t *ah_registry(const char *state_dir)
 
 /*
  * Run agent/action with params given as "key=value" strings (NULL-ended
- * array, may be NULL). For fence ops `target` names the victim.
+ * array, may be NULL). For fence ops `target` names the victim and `plug`
+ * (NULL: the target) what the device calls it.
  */
-static inline ah_result_t ah_run_full(corral_registry_t *reg, corral_agent_kind_t kind,
+static inline ah_result_t ah_run_plug(corral_registry_t *reg, corral_agent_kind_t kind,
                                       const char *agent, const char *instance, const char *action,
-                                      const char *target, uint32_t timeout_ms,
+                                      const char *target, const char *plug, uint32_t timeout_ms,
                                       const char *const *kv, const char *const *meta)
 {
     corral_kv_t items[32], metas[32];
@@ -81,6 +82,7 @@ static inline ah_result_t ah_run_full(corral_registry_t *reg, corral_agent_kind_
         .params = &params,
         .meta = &metalist,
         .target = target,
+        .plug = plug,
     };
     corral_job_t *job = NULL;
     char *error = NULL;
@@ -106,6 +108,15 @@ static inline ah_result_t ah_run_full(corral_registry_t *reg, corral_agent_kind_
         free(metas[i].value);
     }
     return out;
+}
+
+/* The same without a host-mapped plug name. */
+static inline ah_result_t ah_run_full(corral_registry_t *reg, corral_agent_kind_t kind,
+                                      const char *agent, const char *instance, const char *action,
+                                      const char *target, uint32_t timeout_ms,
+                                      const char *const *kv, const char *const *meta)
+{
+    return ah_run_plug(reg, kind, agent, instance, action, target, NULL, timeout_ms, kv, meta);
 }
 
 /* A resource action, 20 s timeout. */

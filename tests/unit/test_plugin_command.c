@@ -123,3 +123,18 @@ Test(plugin_command, list_prints_one_target_per_line)
     cr_expect_str_eq(r.lines, "node1\nnode2\n");
     free(cmd);
 }
+
+Test(plugin_command, plug_is_the_host_mapped_name)
+{
+    char *cmd = corral_xasprintf("command=%s %%a %%p %%n", script);
+    const char *kv[] = {cmd, NULL};
+    ah_result_t r = ah_run_plug(reg, CORRAL_AGENT_FENCE, "command", "fence1", "off", "node2",
+                                "outlet7", 20000, kv, NULL);
+    cr_expect_eq(r.rc, CORRAL_OCF_SUCCESS, "%s", r.reason);
+    char *calls = corral_xasprintf("%s/calls", dir);
+    char *data = ah_slurp(calls);
+    cr_expect_str_eq(data, "off outlet7 node2\n");
+    free(data);
+    free(calls);
+    free(cmd);
+}

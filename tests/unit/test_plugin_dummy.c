@@ -313,3 +313,16 @@ Test(plugin_dummy, fence_list_answers_the_hosts)
     cr_expect_str_eq(r.lines, "node1\nnode2\nnode3\n");
     cr_expect_eq(ah_fence(reg, "dummy", "monitor", NULL, kv).rc, CORRAL_OCF_SUCCESS);
 }
+
+Test(plugin_dummy, fence_acts_on_the_plug_name)
+{
+    char *log = corral_xasprintf("log=%s/fence.log", dir);
+    const char *kv[] = {log, NULL};
+    ah_result_t r = ah_run_plug(reg, CORRAL_AGENT_FENCE, "dummy", "fence1", "off", "node2",
+                                "outlet2", 20000, kv, NULL);
+    cr_expect_eq(r.rc, CORRAL_OCF_SUCCESS, "%s", r.reason);
+    char *data = ah_slurp(log + 4);
+    cr_expect(strstr(data, " off outlet2 ok\n") != NULL, "log: %s", data);
+    free(data);
+    free(log);
+}

@@ -103,6 +103,22 @@ Test(plugin_filesystem, tmpfs_start_monitor_stop)
     cr_expect_eq(ah_rsc(reg, "filesystem", "stop", kv).rc, CORRAL_OCF_SUCCESS);
 }
 
+Test(plugin_filesystem, probe_file_notices_a_filesystem_gone_read_only)
+{
+    const char *kv[] = {"device=tmpfs", dir_kv, "create-mountpoint=true", "probe-file=true", NULL};
+    cr_assert_eq(ah_rsc(reg, "filesystem", "start", kv).rc, CORRAL_OCF_SUCCESS);
+    cr_expect_eq(ah_rsc(reg, "filesystem", "monitor", kv).rc, CORRAL_OCF_SUCCESS);
+    cr_assert_eq(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0, "remount: %s",
+                 strerror(errno));
+    ah_result_t r = ah_rsc(reg, "filesystem", "monitor", kv);
+    cr_expect_eq(r.rc, CORRAL_OCF_ERR_GENERIC);
+    cr_expect(strstr(r.reason, "probe file") != NULL, "reason: %s", r.reason);
+    /* Without the probe, mounted is all monitor asks. */
+    const char *plain[] = {"device=tmpfs", dir_kv, NULL};
+    cr_expect_eq(ah_rsc(reg, "filesystem", "monitor", plain).rc, CORRAL_OCF_SUCCESS);
+    cr_expect_eq(ah_rsc(reg, "filesystem", "stop", kv).rc, CORRAL_OCF_SUCCESS);
+}
+
 Test(plugin_filesystem, read_only_bind_mount)
 {
     char *src = corral_xasprintf("%s/src", dir);

@@ -64,6 +64,10 @@ Test(plugin_ipaddr, bad_parameters)
     cr_expect_eq(ah_rsc(reg, "ipaddr", "validate", bad_ip).rc, CORRAL_OCF_NOT_CONFIGURED);
     const char *bad_cidr[] = {"ip=198.18.0.10", "cidr=33", NULL};
     cr_expect_eq(ah_rsc(reg, "ipaddr", "start", bad_cidr).rc, CORRAL_OCF_NOT_CONFIGURED);
+    const char *long_label[] = {"ip=198.18.0.10", "nic=v0", "label=far-too-long-a-label", NULL};
+    r = ah_rsc(reg, "ipaddr", "start", long_label);
+    cr_expect_eq(r.rc, CORRAL_OCF_NOT_CONFIGURED);
+    cr_expect(strstr(r.reason, "label") != NULL, "reason: %s", r.reason);
 }
 
 Test(plugin_ipaddr, start_monitor_stop_on_the_routed_interface)
