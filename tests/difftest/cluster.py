@@ -126,6 +126,10 @@ class Cluster:
         self.colocations = []
         self.orders = []
         self.status = {}       # primitive id -> RscStatus
+        # a fence device: [fence fencer] in corral; in the CIB a stonith
+        # primitive placed LAST in <resources> so that its own placement
+        # (Pacemaker treats it as a resource) cannot shift any other
+        self.fence_device = False
 
     # -- helpers -------------------------------------------------------------
     def st(self, rid):
@@ -232,6 +236,11 @@ class Cluster:
                     a("interleave = true")
                 meta_lines(t.meta)
                 a("")
+        if self.fence_device:
+            a("[fence fencer]")
+            a("agent = dummy")
+            a("hosts = %s" % " ".join(n.name for n in self.nodes))
+            a("")
         for l in self.locations:
             a("[location %s]" % l.id)
             a("resource = %s" % l.rsc)
@@ -410,6 +419,8 @@ class Cluster:
                 else:
                     group(t.child)
                 a("</clone>")
+        if self.fence_device:
+            a('<primitive id="fencer" class="stonith" type="fence_dummy"/>')
         a("</resources>")
         a("<constraints>")
         ops = {"eq": "eq", "ne": "ne", "lt": "lt", "gt": "gt", "lte": "lte", "gte": "gte",

@@ -23,6 +23,8 @@ Features (comma-separated; `all` = every one):
   fail     failcounts against migration-threshold
   util     placement-strategy utilization / balanced
   prio     resource priorities
+  unclean  stonith enabled with a fence device, and an unclean node whose
+           resources must move once it is fenced
 Exit status: 0 when the match rate is at least --min-match (default 0), else 1.
 """
 
@@ -41,7 +43,7 @@ from cluster import (INF, Clone, Cluster, Colocation, Group, Location,  # noqa: 
                      Node, Order, Prim)
 
 ALL_FEATURES = ["loc", "stick", "coloc", "group", "order", "clone", "promo",
-                "standby", "offline", "fail", "util", "prio"]
+                "standby", "offline", "fail", "util", "prio", "unclean"]
 
 
 def gen(seed, features):
@@ -61,6 +63,11 @@ def gen(seed, features):
         rnd.choice(c.nodes).standby = True
     if "offline" in f and rnd.random() < 0.4 and nn > 2:
         rnd.choice(c.nodes[1:]).state = "offline"
+    if "unclean" in f and rnd.random() < 0.5:
+        c.stonith_enabled = True
+        c.fence_device = True
+        if nn > 2 and rnd.random() < 0.8:
+            rnd.choice([n for n in c.nodes[1:] if n.state == "online"] or c.nodes[1:]).state = "unclean"
     if "util" in f and rnd.random() < 0.7:
         c.placement_strategy = rnd.choice(["utilization", "balanced"])
         for n in c.nodes:
@@ -154,8 +161,8 @@ def gen(seed, features):
             c.locations.append(Location("ban-%s-%s" % (t.id, n), t.id, n, -INF))
 
     # status: where things run now
-    online = [n.name for n in c.nodes if n.state == "online"]
-    if "stick" in f or "fail" in f or "promo" in f:
+    online = [n.name for n in c.nodes if n.state in ("online", "unclean")]
+    if "stick" in f or "fail" in f or "promo" in f or "unclean" in f:
         for t in tops:
             if rnd.random() < 0.5 or not online:
                 continue

@@ -55,7 +55,12 @@ def placement_from_run(text):
     placement, promoted = {}, {}
     _collect(root.find("cluster_status"), placement, promoted)
     acts = root.find("actions")
+    fenced = set()
     for a in (acts if acts is not None else []):
+        if a.tag == "node_action":
+            # fencing (or a shutdown): nothing runs there afterwards
+            fenced.add(a.get("node"))
+            continue
         rid = re.sub(r":\d+$", "", a.get("resource"))
         pl = placement.setdefault(rid, set())
         pr = promoted.setdefault(rid, set())
@@ -98,6 +103,9 @@ def placement_from_run(text):
                 pl.add(n)
         else:
             raise RuntimeError("crm_simulate: unknown action %r" % ET.tostring(a))
+    for n in fenced:
+        for v in list(placement.values()) + list(promoted.values()):
+            v.discard(n)
     return ({k: sorted(v) for k, v in placement.items()},
             {k: sorted(v) for k, v in promoted.items() if v})
 
