@@ -178,6 +178,24 @@ done:
     return rc;
 }
 
+/* This boot's id (the kernel's random boot_id). 0 or -errno. */
+static int boot_id(char *out, size_t len)
+{
+    char *data = NULL;
+    int rc = agentkit_read_file("/proc/sys/kernel/random/boot_id", &data);
+    if (rc < 0) return rc;
+    data[strcspn(data, "\n")] = '\0';
+    snprintf(out, len, "%s", data);
+    free(data);
+    return 0;
+}
+
+static char *skip_space(char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n') s++;
+    return s;
+}
+
 /* The pid the pid file names, when that process is still the one we started; else 0. */
 static pid_t service_pid(const proc_conf_t *c)
 {
@@ -193,9 +211,16 @@ static pid_t service_pid(const proc_conf_t *c)
     bool alive = false;
     if (proc_stat((pid_t)pid, &start, &alive) < 0 || !alive) return 0;
     if (agentkit_read_file(c->startfile, &data) == 0) {
-        unsigned long long want = strtoull(data, NULL, 10);
+        char *end = NULL, boot[64];
+        unsigned long long want = strtoull(data, &end, 10);
+        char *recorded_boot = end ? skip_space(end) : NULL;
+        bool same_boot = true;
+        if (recorded_boot && *recorded_boot && boot_id(boot, sizeof(boot)) == 0)
+            same_boot = !strncmp(recorded_boot, boot, strlen(boot));
         free(data);
-        if (want != start) return 0; /* the pid was recycled for another process */
+        /* Another process got the pid: in this boot (its start time differs) or in an
+         * earlier one (start times count from boot, so the boot id must match too). */
+        if (want != start || !same_boot) return 0;
     }
     return (pid_t)pid;
 }
@@ -361,13 +386,15 @@ static int launch(const corral_op_t *op, const proc_conf_t *c, pid_t *pid_out)
 
 static int write_pidfiles(const corral_op_t *op, const proc_conf_t *c, pid_t pid)
 {
-    char buf[64];
+    char buf[128];
     unsigned long long start = 0;
     bool alive = false;
     snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
     int rc = agentkit_write_file(c->pidfile, buf, 0644);
     if (rc == 0 && proc_stat(pid, &start, &alive) == 0) {
-        snprintf(buf, sizeof(buf), "%llu\n", start);
+        char boot[64] = "";
+        boot_id(boot, sizeof(boot));
+        snprintf(buf, sizeof(buf), "%llu %s\n", start, boot);
         rc = agentkit_write_file(c->startfile, buf, 0644);
     }
     if (rc < 0) {

@@ -25,9 +25,11 @@ static void setup(void)
 static void teardown(void)
 {
     /* Whatever a failed test left running goes with its pid file. */
-    char *pid = ah_slurp(pidfile_kv + 8);
-    if (atoi(pid) > 1) kill(-atoi(pid), SIGKILL);
-    free(pid);
+    char *data = ah_slurp(pidfile_kv + 8);
+    pid_t pid = (pid_t)atoi(data);
+    /* (Some tests put this very process in the pid file.) */
+    if (pid > 1 && pid != getpid() && getpgid(pid) == pid) kill(-pid, SIGKILL);
+    free(data);
     corral_registry_free(reg);
     ah_sh("rm -rf '%s'", dir);
     free(pidfile_kv);
@@ -144,6 +146,39 @@ Test(plugin_process, a_recycled_pid_is_not_the_service)
     cr_expect(alive(getpid()), "stop signalled nobody else");
     free(start);
     free(pid);
+}
+
+Test(plugin_process, a_pid_from_an_earlier_boot_is_not_the_service)
+{
+    const char *kv[] = {pidfile_kv, "command=sleep 600", NULL};
+    /* This test's own pid and start time, recorded in a boot that is not this one. */
+    char *stat = ah_slurp("/proc/self/stat");
+    char *p = strrchr(stat, ')');
+    cr_assert_not_null(p);
+    unsigned long long start = 0;
+    int field = 3;
+    for (char *tok = strtok(p + 2, " "); tok; tok = strtok(NULL, " "), field++) {
+        if (field == 22) {
+            start = strtoull(tok, NULL, 10);
+            break;
+        }
+    }
+    cr_assert_gt(start, 0);
+    char *pid = corral_xasprintf("%ld\n", (long)getpid());
+    char *startfile = corral_xasprintf("%s.starttime", pidfile_kv + 8);
+    char *same = corral_xasprintf("%llu\n", start);
+    char *other = corral_xasprintf("%llu 00000000-0000-0000-0000-000000000000\n", start);
+    cr_assert_eq(corral_write_file_atomic(pidfile_kv + 8, pid, strlen(pid), 0644), 0);
+    /* Same start time and no boot id (an older pid file): taken as the service. */
+    cr_assert_eq(corral_write_file_atomic(startfile, same, strlen(same), 0644), 0);
+    cr_expect_eq(ah_rsc(reg, "process", "monitor", kv).rc, CORRAL_OCF_SUCCESS);
+    cr_assert_eq(corral_write_file_atomic(startfile, other, strlen(other), 0644), 0);
+    cr_expect_eq(ah_rsc(reg, "process", "monitor", kv).rc, CORRAL_OCF_NOT_RUNNING);
+    free(other);
+    free(same);
+    free(startfile);
+    free(pid);
+    free(stat);
 }
 
 Test(plugin_process, sigterm_ignored_means_sigkill_at_the_stop_timeout)
