@@ -319,8 +319,6 @@ static int result_code(lua_State *L, const corral_op_t *op, const char *fn, int 
 {
     int nres = lua_gettop(L) - base;
     int rc;
-    if (nres >= 2 && lua_type(L, base + 2) == LUA_TSTRING)
-        op->set_exit_reason(op, "%s", lua_tostring(L, base + 2));
     int isnum = 0;
     lua_Integer v = nres >= 1 ? lua_tointegerx(L, base + 1, &isnum) : 0;
     if (nres >= 1 && lua_type(L, base + 1) == LUA_TNUMBER && isnum) {
@@ -337,6 +335,9 @@ static int result_code(lua_State *L, const corral_op_t *op, const char *fn, int 
                             nres >= 1 ? luaL_typename(L, base + 1) : "nothing");
         rc = CORRAL_OCF_ERR_GENERIC;
     }
+    /* A second string result explains a failure; success needs no reason. */
+    if (rc != CORRAL_OCF_SUCCESS && nres >= 2 && lua_type(L, base + 2) == LUA_TSTRING)
+        op->set_exit_reason(op, "%s", lua_tostring(L, base + 2));
     lua_settop(L, base);
     return rc;
 }
