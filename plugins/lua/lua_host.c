@@ -330,6 +330,7 @@ static int result_code(lua_State *L, const corral_op_t *op, const char *fn, int 
         }
     } else if (nres >= 1 && lua_isboolean(L, base + 1)) {
         rc = lua_toboolean(L, base + 1) ? CORRAL_OCF_SUCCESS : CORRAL_OCF_ERR_GENERIC;
+        if (rc) op->set_exit_reason(op, "%s() returned false", fn);
     } else {
         op->set_exit_reason(op, "%s() returned %s, not an OCF code (return corral.OK, ...)", fn,
                             nres >= 1 ? luaL_typename(L, base + 1) : "nothing");
@@ -529,7 +530,7 @@ static int lua_run(const corral_op_t *op)
     uint32_t timeout = op->timeout_ms ? op->timeout_ms : 20000;
     /* Stop a runaway script a little before the host kills the whole
      * process group, so that the exit reason can say where it was. */
-    uint32_t margin = timeout / 20 < 250 ? timeout / 20 : 250;
+    uint32_t margin = timeout / 10 < 1000 ? timeout / 10 : 1000;
     find_ctx_t fc = {.h = NULL, .op = op, .budget_ms = timeout - margin};
     fc.path = agent_path(op->setting ? op->setting(op, "lua-path") : NULL);
     fc.kind = kind_of_action(op->action);
