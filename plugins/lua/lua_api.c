@@ -663,12 +663,22 @@ static int l_write_file(lua_State *L)
     bool exclusive = false;
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
-        if (lua_getfield(L, 3, "mode") != LUA_TNIL) mode = luaL_checkinteger(L, -1);
+        int ty = lua_getfield(L, 3, "mode");
+        if (ty == LUA_TSTRING) {
+            /* "640" or "0640": octal, as chmod writes it (Lua has no octal literals). */
+            char *end = NULL;
+            const char *m = lua_tostring(L, -1);
+            mode = strtol(m, &end, 8);
+            luaL_argcheck(L, *m && !*end, 3, "mode must be octal digits, e.g. \"0640\"");
+        } else if (ty != LUA_TNIL) {
+            mode = luaL_checkinteger(L, -1);
+        }
         lua_getfield(L, 3, "exclusive");
         exclusive = lua_toboolean(L, -1);
         lua_pop(L, 2);
     }
-    luaL_argcheck(L, mode >= 0 && mode <= 07777, 3, "mode must be between 0 and 0x0FFF (07777)");
+    luaL_argcheck(L, mode >= 0 && mode <= 07777, 3,
+                  "mode must be a permission mode (0 to \"7777\")");
     int rc = write_atomic(path, data, len, (mode_t)mode, exclusive);
     if (rc == -EEXIST && exclusive) {
         lua_pushboolean(L, 0);

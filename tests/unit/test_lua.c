@@ -542,6 +542,8 @@ static const char api_src[] =
     "  assert(rc == 127 and errout:find('cannot run'), 'missing program')\n"
     "  rc = corral.exec({ 'sh', '-c', 'sleep 30 & exit 0' })\n"
     "  assert(rc == 0, 'a background grandchild is not waited for')\n"
+    "  assert(corral.write_file(f .. '.m', 'x', { mode = '0600' }))\n"
+    "  assert(not pcall(corral.write_file, f .. '.m', 'x', { mode = '0699' }), 'bad mode')\n"
     "  corral.log('notice', 'notify ran')\n"
     "  corral.exit_reason('all good')\n"
     "  return corral.ERR_ARGS\n"
@@ -588,6 +590,11 @@ Test(lua, host_api_works_in_an_action)
     cr_expect_str_eq(r.reason, "all good");
     cr_expect_str_eq(r.attrs, "lua_test=7\ngone=<deleted>\n");
     res_free(&r);
+    char *m = corral_xasprintf("%s.m", f);
+    struct stat st;
+    cr_expect_eq(stat(m, &st), 0);
+    cr_expect_eq(st.st_mode & 07777, 0600, "mode %o", (unsigned)(st.st_mode & 07777));
+    free(m);
     free(f);
 }
 
@@ -644,9 +651,9 @@ Test(lua, list_names_every_agent_with_its_kind)
 
 Test(lua, shipped_agents_describe_cleanly)
 {
-    const char *res[] = {"lua:ping", "lua:systemd", "lua:http", "lua:file-lock"};
+    const char *res[] = {"lua:ping", "lua:systemd", "lua:http", "lua:file-lock", "lua:daemon"};
     char *err = NULL;
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
         cr_expect_eq(describe(res[i], CORRAL_AGENT_RESOURCE, &err), 0, "%s: %s", res[i],
                      err ? err : "");
         free(err);
@@ -1052,4 +1059,102 @@ Test(lua, fence_command_powers_targets_off_and_on)
     free(script);
     free(dir);
     free(outlets);
+}
+
+/* Alive and not a zombie (this machine's PID 1 may not reap orphans). */
+static bool pid_alive(long pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    char *stat = read_text(path);
+    if (!stat) return false;
+    char *rp = strrchr(stat, ')');
+    bool alive = rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+    free(stat);
+    return alive;
+}
+
+Test(lua, daemon_runs_a_program_as_a_resource)
+{
+    const char *const *params = P("command", "/bin/sleep 300", "stop_grace", "2s");
+    res_t r = run("lua:daemon", "monitor", params);
+    cr_expect_eq(r.rc, CORRAL_OCF_NOT_RUNNING, "probe: %s", r.reason);
+    res_free(&r);
+    r = run("lua:daemon", "start", params);
+    cr_expect_eq(r.rc, 0, "start: %s", r.reason);
+    res_free(&r);
+    char *pidfile = path_in("state/lua-agents/daemon-r1@n1.pid");
+    char *pidtext = read_text(pidfile);
+    cr_assert_not_null(pidtext, "no pid file %s", pidfile);
+    long pid = atol(pidtext);
+    free(pidtext);
+    cr_expect(pid > 1 && pid_alive(pid));
+    r = run("lua:daemon", "monitor", params);
+    cr_expect_eq(r.rc, 0, "monitor: %s", r.reason);
+    res_free(&r);
+    r = run("lua:daemon", "start", params);
+    cr_expect_eq(r.rc, 0, "a second start is a no-op: %s", r.reason);
+    res_free(&r);
+
+    r = run("lua:daemon", "stop", params);
+    cr_expect_eq(r.rc, 0, "stop: %s", r.reason);
+    res_free(&r);
+    cr_expect(!pid_alive(pid), "the daemon was stopped");
+    r = run("lua:daemon", "monitor", params);
+    cr_expect_eq(r.rc, CORRAL_OCF_NOT_RUNNING);
+    res_free(&r);
+
+    /* Killed behind the cluster's back: a failure, not "not running". */
+    r = run("lua:daemon", "start", params);
+    cr_expect_eq(r.rc, 0, "start again: %s", r.reason);
+    res_free(&r);
+    pidtext = read_text(pidfile);
+    cr_assert_not_null(pidtext);
+    pid = atol(pidtext);
+    free(pidtext);
+    cr_assert_eq(kill((pid_t)pid, SIGKILL), 0);
+    for (int i = 0; i < 200 && pid_alive(pid); i++) usleep(10000);
+    r = run("lua:daemon", "monitor", params);
+    cr_expect_eq(r.rc, CORRAL_OCF_ERR_GENERIC);
+    cr_expect(strstr(r.reason, "/bin/sleep 300 died"), "%s", r.reason);
+    res_free(&r);
+    r = run("lua:daemon", "stop", params);
+    cr_expect_eq(r.rc, 0);
+    res_free(&r);
+
+    r = run("lua:daemon", "start", P("command", "/bin/sleep not-a-number"));
+    cr_expect_eq(r.rc, CORRAL_OCF_ERR_GENERIC);
+    cr_expect(strstr(r.reason, "exited right after it started"), "%s", r.reason);
+    res_free(&r);
+    r = run("lua:daemon", "validate", P("command", "sleep 1"));
+    cr_expect_eq(r.rc, CORRAL_OCF_NOT_CONFIGURED);
+    res_free(&r);
+    r = run("lua:daemon", "start", P("command", "/nonexistent/prog"));
+    cr_expect_eq(r.rc, CORRAL_OCF_NOT_INSTALLED);
+    res_free(&r);
+    free(pidfile);
+}
+
+Test(lua, the_guide_shows_the_shipped_example_verbatim)
+{
+    const char *src = getenv("CORRAL_SOURCE_DIR");
+    cr_assert_not_null(src, "CORRAL_SOURCE_DIR is not set");
+    char *doc_path = corral_xasprintf("%s/docs/lua-agents.md", src);
+    char *agent_path = corral_xasprintf("%s/lua-agents/daemon.lua", src);
+    char *doc = read_text(doc_path), *agent = read_text(agent_path);
+    cr_assert_not_null(doc, "%s", doc_path);
+    cr_assert_not_null(agent, "%s", agent_path);
+    const char *marker = "<!-- example:daemon.lua -->\n```lua\n";
+    char *start = strstr(doc, marker);
+    cr_assert_not_null(start, "the guide has no example block");
+    start += strlen(marker);
+    char *end = strstr(start, "\n```\n");
+    cr_assert_not_null(end);
+    end[1] = '\0';
+    cr_expect_str_eq(start, agent,
+                     "docs/lua-agents.md's example differs from lua-agents/daemon.lua");
+    free(doc);
+    free(agent);
+    free(doc_path);
+    free(agent_path);
 }
