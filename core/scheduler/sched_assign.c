@@ -1,0 +1,766 @@
+/*
+ * Assignment: one pass over the resources in Pacemaker's allocation order
+ * (priority, then score on the current node, then scores node by node,
+ * then configuration order), each resource assigning its colocation
+ * primaries first and weighing its dependents' preferences, choosing the
+ * best node by score, then fewest resources assigned so far, then the
+ * node it runs on, then node name. Clones distribute instances; promotable
+ * clones then choose their promoted instances.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sched_int.h"
+
+/* Marks a node a positive-only merge made unusable (Pacemaker's trick). */
+#define SCORE_HACK (INF + 1)
+
+void corral__sched_stickiness(ws_t *w, int ui);
+int corral__sched_prio(const ws_t *w, int prim);
+
+static void assign_item(ws_t *w, int it);
+static int assign_unit(ws_t *w, int ui, int prefer);
+
+static inline corral_score_t eff(const ws_t *w, const corral_score_t *row, int n)
+{
+    return w->nodes[n].avail ? row[n] : -INF;
+}
+
+static bool any_available(const ws_t *w, const corral_score_t *row)
+{
+    for (int n = 0; n < w->n_nodes; n++)
+        if (w->nodes[n].avail && row[n] >= 0 && row[n] != SCORE_HACK) return true;
+    return false;
+}
+
+/* balanced: the node with more remaining capacity on more keys first. */
+static int cmp_capacity(const ws_t *w, int a, int b)
+{
+    int r = 0;
+    for (int x = 0; x < w->n_util; x++) {
+        if (w->nodes[a].cap[x] > w->nodes[b].cap[x]) r--;
+        else if (w->nodes[a].cap[x] < w->nodes[b].cap[x])
+            r++;
+    }
+    return r;
+}
+
+static int cmp_nodes(const ws_t *w, const corral_score_t *row, const uint8_t *banned, int a, int b,
+                     int current)
+{
+    corral_score_t sa = (banned && banned[a]) ? -INF : eff(w, row, a);
+    corral_score_t sb = (banned && banned[b]) ? -INF : eff(w, row, b);
+    if (sa != sb) return sa > sb ? -1 : 1;
+    if (w->cfg->cluster.placement_strategy == CORRAL_PLACEMENT_BALANCED) {
+        int c = cmp_capacity(w, a, b);
+        if (c) return c < 0 ? -1 : 1;
+    }
+    if (w->nodes[a].num_assigned != w->nodes[b].num_assigned)
+        return w->nodes[a].num_assigned < w->nodes[b].num_assigned ? -1 : 1;
+    if (current == a) return -1;
+    if (current == b) return 1;
+    return w->nodes[a].name_rank < w->nodes[b].name_rank ? -1 : 1;
+}
+
+static bool fits(const ws_t *w, int n, const int64_t *uses)
+{
+    for (int x = 0; x < w->n_util; x++)
+        if (uses[x] > w->nodes[n].cap[x]) return false;
+    return true;
+}
+
+/*
+ * Nodes without room for the unit (and, for a group's first member, for the
+ * members still to come, when some node can hold them all) are banned.
+ */
+static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
+{
+    const unit_t *u = &w->units[ui];
+    if (!w->n_util || w->cfg->cluster.placement_strategy == CORRAL_PLACEMENT_DEFAULT) return;
+    int64_t *total = corral_xcalloc((size_t)w->n_util + 1, sizeof(int64_t));
+    for (int x = 0; x < w->n_util; x++) total[x] = u->uses[x];
+    bool grouped = false;
+    if (u->group >= 0 && u->gpos == 0 && u->clone < 0) {
+        const corral_group_t *g = &w->cfg->groups[u->group];
+        for (size_t m = 1; m < g->n_members; m++) {
+            const unit_t *mu = &w->units[w->items[w->prim_item[g->members[m]]].units[0]];
+            if (mu->done || mu->stop_only) continue;
+            for (int x = 0; x < w->n_util; x++) total[x] += mu->uses[x];
+            grouped = true;
+        }
+    }
+    bool any_group_fit = false;
+    if (grouped)
+        for (int n = 0; n < w->n_nodes; n++)
+            if (w->nodes[n].avail && fits(w, n, total)) any_group_fit = true;
+    const int64_t *need = any_group_fit ? total : u->uses;
+    for (int n = 0; n < w->n_nodes; n++) {
+        if (banned[n] || fits(w, n, need)) continue;
+        banned[n] = 1;
+        if (w->row_head)
+            corral__sched_part(w, u->row, n, -1, -INF, PART_UTILIZATION, -1, 0,
+                               corral_xstrdup(any_group_fit ? "not enough capacity for the group"
+                                                            : "not enough capacity"));
+    }
+    free(total);
+}
+
+/* Pacemaker's choice of a node for one resource. Returns the node or -1. */
+static int choose(ws_t *w, int ui, const uint8_t *banned, int prefer)
+{
+    const unit_t *u = &w->units[ui];
+    const corral_score_t *row = corral__sched_row(w, u->row);
+    int current = u->n_cur == 1 ? u->cur[0] : (u->n_cur ? u->cur[0] : -1);
+    int best = -1;
+    for (int n = 0; n < w->n_nodes; n++)
+        if (best < 0 || cmp_nodes(w, row, banned, n, best, current) < 0) best = n;
+    if (best < 0) return -1;
+#define SC(n) ((banned && banned[n]) ? -INF : eff(w, row, n))
+    int chosen = -1;
+    if (prefer >= 0 && SC(prefer) >= SC(best) && SC(prefer) >= 0) chosen = prefer;
+    if (chosen < 0) {
+        chosen = best;
+        bool unique_clone = u->clone >= 0 && w->cfg->clones[u->clone].unique;
+        /* Equal to the best and already running there: stay (Pacemaker wants a score > 0). */
+        if (!unique_clone && SC(best) > 0 && current >= 0 && w->nodes[current].avail &&
+            SC(current) == SC(best))
+            chosen = current;
+    }
+    if (SC(chosen) < 0) return -1;
+#undef SC
+    return chosen;
+}
+
+static void take(ws_t *w, int ui, int n)
+{
+    unit_t *u = &w->units[ui];
+    u->assigned = n;
+    if (n < 0) return;
+    w->nodes[n].num_assigned++;
+    if (u->uses)
+        for (int x = 0; x < w->n_util; x++) w->nodes[n].cap[x] -= u->uses[x];
+}
+
+/* ---- colocation ---- */
+
+/* Nodes where the primary of a colocation runs (after assignment); returns how many. */
+static int primary_nodes(ws_t *w, const coloc_t *c, int *out)
+{
+    const item_t *p = &w->items[c->primary];
+    int k = 0;
+    if (p->kind == IT_PRIM) {
+        const unit_t *u = &w->units[p->units[0]];
+        if (c->primary_role == CORRAL_ROLE_PROMOTED) return 0;
+        if (u->assigned >= 0) out[k++] = u->assigned;
+        return k;
+    }
+    if (p->kind == IT_GROUP) {
+        const corral_group_t *g = &w->cfg->groups[p->index];
+        /* Mandatory: the whole group must run, so its last member; optional: its first. */
+        int m = c->score >= INF ? g->members[g->n_members - 1] : g->members[0];
+        const unit_t *u = &w->units[w->items[w->prim_item[m]].units[0]];
+        if (u->assigned >= 0) out[k++] = u->assigned;
+        return k;
+    }
+    const corral_clone_t *cl = &w->cfg->clones[p->index];
+    int prim = cl->child.kind == CORRAL_REF_PRIMITIVE
+                   ? cl->child.index
+                   : (c->score >= INF ? w->cfg->groups[cl->child.index]
+                                            .members[w->cfg->groups[cl->child.index].n_members - 1]
+                                      : w->cfg->groups[cl->child.index].members[0]);
+    const item_t *pi = &w->items[w->prim_item[prim]];
+    for (int i = 0; i < pi->n_units; i++) {
+        const unit_t *u = &w->units[pi->units[i]];
+        if (u->assigned < 0) continue;
+        if (c->primary_role == CORRAL_ROLE_PROMOTED && !u->promote) continue;
+        if (c->primary_role == CORRAL_ROLE_UNPROMOTED && u->promote) continue;
+        bool dup = false;
+        for (int j = 0; j < k; j++) dup = dup || out[j] == u->assigned;
+        if (!dup) out[k++] = u->assigned;
+    }
+    return k;
+}
+
+/* Apply a colocation to a dependent's row, with Pacemaker's rollback of optional ones. */
+static void apply_coloc(ws_t *w, int row, const coloc_t *c)
+{
+    int *pn = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
+    int k = primary_nodes(w, c, pn);
+    corral_score_t *r = corral__sched_row(w, row);
+    if (k == 0 && c->score < 0) {
+        free(pn);
+        return;
+    }
+    corral_score_t *save = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+    memcpy(save, r, (size_t)w->n_nodes * sizeof(corral_score_t));
+    uint8_t *in = corral_xcalloc((size_t)w->n_nodes + 1, 1);
+    for (int j = 0; j < k; j++) in[pn[j]] = 1;
+    for (int n = 0; n < w->n_nodes; n++) {
+        if (k == 0) r[n] = corral_score_add(r[n], -c->score);
+        else if (in[n]) {
+            if (c->score < INF) r[n] = corral_score_add(r[n], c->score);
+        } else if (c->score >= INF)
+            r[n] = -INF;
+    }
+    bool mandatory = c->score >= INF || c->score <= -INF;
+    if (!mandatory && !any_available(w, r)) {
+        memcpy(r, save, (size_t)w->n_nodes * sizeof(corral_score_t)); /* rolled back */
+    } else if (w->row_head) {
+        int line = c->line;
+        int src = c->src;
+        if (k == 0)
+            corral__sched_part(w, row, -1, -1, -c->score, PART_COLOCATION, src, line,
+                               corral_xasprintf("%s is not running", w->items[c->primary].id));
+        else if (k == 1 && c->score >= INF)
+            corral__sched_part(w, row, -1, pn[0], -INF, PART_COLOCATION, src, line,
+                               corral_xasprintf("must run with %s", w->items[c->primary].id));
+        else
+            for (int n = 0; n < w->n_nodes; n++)
+                if (r[n] != save[n])
+                    corral__sched_part(w, row, n, -1,
+                                       in[n] ? c->score : -INF, PART_COLOCATION, src, line,
+                                       corral_xasprintf("with %s", w->items[c->primary].id));
+    }
+    free(in);
+    free(save);
+    free(pn);
+}
+
+/* The row holding an item's own preferences when it is merged into a primary. */
+static int item_pref_row(const ws_t *w, int it)
+{
+    const item_t *item = &w->items[it];
+    if (item->kind == IT_GROUP)
+        return w->items[w->prim_item[w->cfg->groups[item->index].members[0]]].row;
+    return item->row;
+}
+
+static int item_for_merge(const ws_t *w, int it)
+{
+    const item_t *item = &w->items[it];
+    if (item->kind == IT_GROUP) return w->prim_item[w->cfg->groups[item->index].members[0]];
+    return it;
+}
+
+static void merge_dependents_of(ws_t *w, int it, corral_score_t *work, double factor,
+                                bool only_positive);
+
+/* Pacemaker's add_colocated_node_scores: a dependent's scores, weighted, into work. */
+static void merge(ws_t *w, int dep_it, corral_score_t *work, double factor, bool only_positive)
+{
+    int it = item_for_merge(w, dep_it);
+    item_t *item = &w->items[it];
+    if (item->merging) return;
+    item->merging = true;
+    const corral_score_t *dep = corral__sched_row(w, item_pref_row(w, it));
+    corral_score_t *tmp = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+    memcpy(tmp, work, (size_t)w->n_nodes * sizeof(corral_score_t));
+    for (int n = 0; n < w->n_nodes; n++) {
+        corral_score_t s = eff(w, dep, n);
+        if (factor < 0 && s < 0) continue;
+        if (tmp[n] == SCORE_HACK) continue;
+        double wf = factor * (double)s;
+        int wt = (int)(wf < 0 ? wf - 0.5 : wf + 0.5);
+        if (wt == 0 && s != 0) wt = factor > 0 ? 1 : (factor < 0 ? -1 : 0);
+        corral_score_t ns = corral_score_add(wt, tmp[n]);
+        if (only_positive && ns < 0 && tmp[n] > 0) {
+            tmp[n] = SCORE_HACK;
+            continue;
+        }
+        if (only_positive && ns < 0 && tmp[n] == 0) continue;
+        tmp[n] = ns;
+    }
+    if (any_available(w, tmp)) {
+        merge_dependents_of(w, it, tmp, factor, only_positive);
+        if (dep_it != it) merge_dependents_of(w, dep_it, tmp, factor, only_positive);
+        if (only_positive)
+            for (int n = 0; n < w->n_nodes; n++)
+                if (tmp[n] == SCORE_HACK) tmp[n] = 1;
+        memcpy(work, tmp, (size_t)w->n_nodes * sizeof(corral_score_t));
+    }
+    /* else: rolled back, the dependent cannot run anywhere the primary could */
+    free(tmp);
+    item->merging = false;
+}
+
+static void merge_dependents_of(ws_t *w, int it, corral_score_t *work, double factor,
+                                bool only_positive)
+{
+    const item_t *item = &w->items[it];
+    for (int j = 0; j < item->n_with_this; j++) {
+        const coloc_t *c = &w->colocs[item->with_this[j]];
+        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED) continue;
+        merge(w, c->dep, work, factor * (double)c->score / (double)INF, only_positive);
+    }
+}
+
+/* The primary's row weighed with its dependents' preferences, parts recorded. */
+static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
+{
+    const item_t *item = &w->items[it];
+    if (!item->n_with_this) return;
+    corral_score_t *r = corral__sched_row(w, row);
+    corral_score_t *before = NULL;
+    if (w->row_head) {
+        before = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+        memcpy(before, r, (size_t)w->n_nodes * sizeof(corral_score_t));
+    }
+    bool was = w->items[it].merging;
+    w->items[it].merging = true; /* a dependent never merges its primary back */
+    for (int j = 0; j < item->n_with_this; j++) {
+        const coloc_t *c = &w->colocs[item->with_this[j]];
+        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED) continue;
+        if (w->items[c->dep].kind != IT_CLONE && w->items[c->dep].clone < 0) {
+            /* Already placed dependents no longer pull. */
+            const item_t *d = &w->items[item_for_merge(w, c->dep)];
+            if (w->units[d->units[0]].done) continue;
+        }
+        corral_score_t *work = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+        memcpy(work, r, (size_t)w->n_nodes * sizeof(corral_score_t));
+        merge(w, c->dep, work, (double)c->score / (double)INF, only_positive);
+        memcpy(r, work, (size_t)w->n_nodes * sizeof(corral_score_t));
+        free(work);
+    }
+    w->items[it].merging = was;
+    if (before) {
+        for (int n = 0; n < w->n_nodes; n++) {
+            if (r[n] == before[n]) continue;
+            corral_score_t d = r[n] <= -INF ? -INF : r[n] - before[n];
+            corral__sched_part(w, row, n, -1, d, PART_DEPENDENTS, -1, 0,
+                               corral_xasprintf("preferences of resources colocated with %s",
+                                                item->id));
+        }
+        free(before);
+    }
+}
+
+/* ---- primitives and groups ---- */
+
+/* Colocations where unit ui (or the group/clone it heads) is the dependent. */
+static void apply_primaries(ws_t *w, int ui, int row, int it)
+{
+    const item_t *item = &w->items[it];
+    for (int j = 0; j < item->n_this_with; j++) {
+        const coloc_t *c = &w->colocs[item->this_with[j]];
+        if (c->dep_role == CORRAL_ROLE_PROMOTED) continue; /* decides promotion, not placement */
+        assign_item(w, c->primary);
+        apply_coloc(w, row, c);
+    }
+    (void)ui;
+}
+
+static int assign_unit(ws_t *w, int ui, int prefer)
+{
+    unit_t *u = &w->units[ui];
+    if (u->done) return u->assigned;
+    if (u->assigning) return -1; /* a colocation loop: the config loader refuses most */
+    u->assigning = true;
+    if (u->clone < 0) {
+        apply_primaries(w, ui, u->row, u->item);
+        if (u->group >= 0 && u->gpos == 0) apply_primaries(w, ui, u->row, w->group_item[u->group]);
+        merge_into_row(w, u->row, u->item, false);
+        if (u->group >= 0 && u->gpos == 0) merge_into_row(w, u->row, w->group_item[u->group], false);
+    }
+    int chosen = -1;
+    if (u->mode == UM_FROZEN) {
+        chosen = u->n_cur ? u->cur[0] : -1;
+    } else if (!u->stop_only) {
+        uint8_t *banned = corral_xcalloc((size_t)w->n_nodes + 1, 1);
+        ban_capacity(w, ui, banned);
+        chosen = choose(w, ui, banned, prefer);
+        free(banned);
+        if (chosen < 0) corral__sched_set_why(w, ui, "no node can run it (every score is negative or the nodes are unavailable)");
+    }
+    take(w, ui, chosen);
+    u->done = true;
+    u->assigning = false;
+    return chosen;
+}
+
+/* ---- clones ---- */
+
+static int cmp_instance(const void *a, const void *b, void *ud)
+{
+    const ws_t *w = ud;
+    const unit_t *x = &w->units[*(const int *)a], *y = &w->units[*(const int *)b];
+    bool rx = x->n_cur == 1 && !x->n_failed, ry = y->n_cur == 1 && !y->n_failed;
+    if (rx != ry) return rx ? -1 : 1;
+    if (rx && ry) {
+        const corral_score_t *r = corral__sched_row((ws_t *)w, x->row);
+        const corral_score_t *s = corral__sched_row((ws_t *)w, y->row);
+        if (r[x->cur[0]] != s[y->cur[0]]) return r[x->cur[0]] > s[y->cur[0]] ? -1 : 1;
+        if (w->nodes[x->cur[0]].name_rank != w->nodes[y->cur[0]].name_rank)
+            return w->nodes[x->cur[0]].name_rank < w->nodes[y->cur[0]].name_rank ? -1 : 1;
+    }
+    return x->inst - y->inst;
+}
+
+static void set_roles(ws_t *w, int ci, const int *inst, int n_inst);
+
+static bool instance_try(ws_t *w, int ui, int prefer, const int *cnt, int per_node)
+{
+    unit_t *u = &w->units[ui];
+    corral_score_t *row = corral__sched_row(w, u->row);
+    if (prefer >= 0 && (!w->nodes[prefer].avail || row[prefer] < 0)) return false;
+    uint8_t *banned = corral_xcalloc((size_t)w->n_nodes + 1, 1);
+    for (int n = 0; n < w->n_nodes; n++)
+        if (cnt[n] >= per_node) banned[n] = 1;
+    ban_capacity(w, ui, banned);
+    int chosen = choose(w, ui, banned, prefer);
+    free(banned);
+    if (chosen < 0 || (prefer >= 0 && chosen != prefer)) return false;
+    take(w, ui, chosen);
+    u->done = true;
+    return true;
+}
+
+static void assign_clone(ws_t *w, int it)
+{
+    item_t *item = &w->items[it];
+    if (item->done || item->assigning) return;
+    item->assigning = true;
+    const corral_clone_t *cl = &w->cfg->clones[item->index];
+    int crow = item->row;
+    apply_primaries(w, -1, crow, it);
+    merge_into_row(w, crow, it, true);
+
+    const int *members;
+    int n_members;
+    int single;
+    if (cl->child.kind == CORRAL_REF_GROUP) {
+        members = w->cfg->groups[cl->child.index].members;
+        n_members = (int)w->cfg->groups[cl->child.index].n_members;
+    } else {
+        single = cl->child.index;
+        members = &single;
+        n_members = 1;
+    }
+    const item_t *first = &w->items[w->prim_item[members[0]]];
+    int n_inst = first->n_units;
+    int *inst = corral_xcalloc((size_t)n_inst + 1, sizeof(int));
+    const corral_score_t *cr = corral__sched_row(w, crow);
+    for (int m = 0; m < n_members; m++) {
+        const item_t *mi = &w->items[w->prim_item[members[m]]];
+        for (int k = 0; k < mi->n_units; k++) {
+            unit_t *u = &w->units[mi->units[k]];
+            memcpy(corral__sched_row(w, u->row), cr, (size_t)w->n_nodes * sizeof(corral_score_t));
+            memcpy(&w->allowed[(size_t)u->row * (size_t)w->n_nodes],
+                   &w->allowed[(size_t)crow * (size_t)w->n_nodes], (size_t)w->n_nodes);
+            corral__sched_stickiness(w, mi->units[k]);
+        }
+    }
+    for (int k = 0; k < n_inst; k++) inst[k] = first->units[k];
+    qsort_r(inst, (size_t)n_inst, sizeof(int), cmp_instance, w);
+
+    int max = cl->max < 0 ? w->n_nodes : cl->max;
+    int per_node = cl->per_node > 0 ? cl->per_node : 1;
+    int available = 0;
+    for (int n = 0; n < w->n_nodes; n++)
+        if (w->nodes[n].avail && (w->cfg->cluster.symmetric || w->allowed[(size_t)crow * (size_t)w->n_nodes + (size_t)n]))
+            available++;
+    int loop_max = available ? max / available : 1;
+    if (loop_max < 1) loop_max = 1;
+    int *cnt = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
+    int allocated = 0;
+
+    /* Frozen instances stay where they are. */
+    for (int k = 0; k < n_inst; k++) {
+        unit_t *u = &w->units[inst[k]];
+        if (u->mode != UM_FROZEN) continue;
+        int n = u->n_cur ? u->cur[0] : -1;
+        take(w, inst[k], n);
+        u->done = true;
+        if (n >= 0) {
+            cnt[n]++;
+            allocated++;
+        }
+    }
+    /* Keep running instances where they are, up to an even share per node. */
+    for (int k = 0; k < n_inst && allocated < max; k++) {
+        unit_t *u = &w->units[inst[k]];
+        if (u->done || u->stop_only || u->n_cur != 1 || u->n_failed) continue;
+        int c = u->cur[0];
+        if (!w->nodes[c].avail || cnt[c] >= loop_max) continue;
+        if (instance_try(w, inst[k], c, cnt, per_node)) {
+            cnt[c]++;
+            allocated++;
+        }
+    }
+    for (int k = 0; k < n_inst; k++) {
+        unit_t *u = &w->units[inst[k]];
+        if (u->done) continue;
+        if (u->stop_only) {
+            u->done = true;
+            continue;
+        }
+        if (allocated >= max) {
+            corral__sched_set_why(w, inst[k], "clone %s already has max = %d instances", item->id, max);
+            u->done = true;
+            continue;
+        }
+        if (instance_try(w, inst[k], -1, cnt, per_node)) {
+            cnt[u->assigned]++;
+            allocated++;
+        } else {
+            corral__sched_set_why(w, inst[k], "no node can run another instance of %s", item->id);
+            u->done = true;
+        }
+    }
+    /* A cloned group: each instance's members follow its first member, in order. */
+    for (int m = 1; m < n_members; m++) {
+        const item_t *mi = &w->items[w->prim_item[members[m]]];
+        const item_t *prev = &w->items[w->prim_item[members[m - 1]]];
+        for (int k = 0; k < mi->n_units; k++) {
+            unit_t *u = &w->units[mi->units[k]];
+            const unit_t *p = &w->units[prev->units[k]];
+            if (u->mode == UM_FROZEN) {
+                take(w, mi->units[k], u->n_cur ? u->cur[0] : -1);
+            } else if (p->assigned >= 0 && !u->stop_only &&
+                       eff(w, corral__sched_row(w, u->row), p->assigned) >= 0) {
+                take(w, mi->units[k], p->assigned);
+            } else {
+                corral__sched_set_why(w, mi->units[k], "the group member before it does not run");
+            }
+            u->done = true;
+        }
+    }
+    if (cl->promotable) set_roles(w, item->index, first->units, first->n_units);
+    free(cnt);
+    free(inst);
+    item->done = true;
+    item->assigning = false;
+}
+
+/* ---- promotion ---- */
+
+typedef struct prom {
+    int unit;
+    corral_score_t score;
+} prom_t;
+
+static int cmp_prom(const void *a, const void *b, void *ud)
+{
+    const ws_t *prom_ws = ud;
+    const prom_t *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    const unit_t *ux = &prom_ws->units[x->unit], *uy = &prom_ws->units[y->unit];
+    bool px = ux->cur_promoted >= 0, py = uy->cur_promoted >= 0;
+    if (px != py) return px ? -1 : 1;
+    return ux->inst - uy->inst;
+}
+
+static void set_roles(ws_t *w, int ci, const int *units, int n)
+{
+    const corral_clone_t *cl = &w->cfg->clones[ci];
+    int it = w->clone_item[ci];
+    int prim = cl->child.kind == CORRAL_REF_PRIMITIVE ? cl->child.index
+                                                      : w->cfg->groups[cl->child.index].members[0];
+    char *attr = corral_xasprintf("master-%s", w->cfg->resources[prim].id);
+    prom_t *p = corral_xcalloc((size_t)n + 1, sizeof(prom_t));
+    int k = 0;
+    bool nq_demote = !w->st->quorate && w->cfg->cluster.no_quorum_policy == CORRAL_NQ_DEMOTE;
+    for (int i = 0; i < n; i++) {
+        unit_t *u = &w->units[units[i]];
+        int node = u->assigned;
+        if (node < 0) continue;
+        corral_score_t s = -1; /* Pacemaker: no promotion score, no promotion */
+        const char *v = corral__sched_attr(w, node, attr);
+        long long lv;
+        char *end = NULL;
+        if (v) {
+            lv = strtoll(v, &end, 10);
+            if (end && !*end) s = (corral_score_t)(lv > INF ? INF : (lv < -INF ? -INF : lv));
+            else if (!strcasecmp(v, "INFINITY") || !strcasecmp(v, "+INFINITY"))
+                s = INF;
+            else if (!strcasecmp(v, "-INFINITY"))
+                s = -INF;
+        }
+        if (w->row_head)
+            corral__sched_part(w, u->row, node, -1, s, PART_PROMOTION, -1, 0,
+                               v ? corral_xasprintf("promotion score %s = %s", attr, v)
+                                 : corral_xasprintf("no promotion score %s", attr));
+        for (size_t l = 0; l < w->cfg->n_locations; l++) {
+            const corral_location_t *loc = &w->cfg->locations[l];
+            if (loc->role != CORRAL_ROLE_PROMOTED) continue;
+            corral_ref_t r = loc->rsc;
+            bool mine = (r.kind == CORRAL_REF_CLONE && r.index == ci) ||
+                        (r.kind == CORRAL_REF_PRIMITIVE && w->cfg->resources[r.index].clone == ci) ||
+                        (r.kind == CORRAL_REF_GROUP && w->cfg->groups[r.index].clone == ci);
+            if (!mine) continue;
+            bool hit = loc->has_rule ? corral__sched_rule_match(w, &loc->rule, node) : loc->node == node;
+            if (!hit) continue;
+            s = corral_score_add(s, loc->score);
+            if (w->row_head)
+                corral__sched_part(w, u->row, node, -1, loc->score, PART_PROMOTION, (int)l,
+                                   loc->score_line ? loc->score_line : loc->line,
+                                   corral_xasprintf("location %s (role promoted)", loc->id));
+        }
+        const item_t *item = &w->items[it];
+        for (int j = 0; j < item->n_this_with; j++) {
+            const coloc_t *c = &w->colocs[item->this_with[j]];
+            if (c->dep_role != CORRAL_ROLE_PROMOTED) continue;
+            assign_item(w, c->primary);
+            int pn[512];
+            int *pnp = w->n_nodes <= 512 ? pn : corral_xcalloc((size_t)w->n_nodes, sizeof(int));
+            int kk = primary_nodes(w, c, pnp);
+            bool in = false;
+            for (int x = 0; x < kk; x++) in = in || pnp[x] == node;
+            if (pnp != pn) free(pnp);
+            corral_score_t d = in ? c->score : (c->score >= INF ? -INF : 0);
+            if (!d) continue;
+            s = corral_score_add(s, d);
+            if (w->row_head)
+                corral__sched_part(w, u->row, node, -1, d, PART_PROMOTION, c->src, c->line,
+                                   corral_xasprintf("colocation %s (promoted role)", c->id));
+        }
+        for (int j = 0; j < item->n_with_this; j++) {
+            const coloc_t *c = &w->colocs[item->with_this[j]];
+            if (c->primary_role != CORRAL_ROLE_PROMOTED) continue;
+            int drow = item_pref_row(w, c->dep);
+            corral_score_t ds = eff(w, corral__sched_row(w, drow), node);
+            double wf = (double)c->score / (double)INF * (double)ds;
+            int wt = (int)(wf < 0 ? wf - 0.5 : wf + 0.5);
+            if (wt == 0 && ds != 0 && c->score != 0) wt = (c->score > 0) == (ds > 0) ? 1 : -1;
+            if (c->score < 0 && ds < 0) wt = 0;
+            if (!wt) continue;
+            s = corral_score_add(s, wt);
+            if (w->row_head)
+                corral__sched_part(w, u->row, node, -1, wt, PART_PROMOTION, c->src, c->line,
+                                   corral_xasprintf("%s wants to run with the promoted instance",
+                                                    w->items[c->dep].id));
+        }
+        if (u->target_role == CORRAL_ROLE_UNPROMOTED || u->demote_only || nq_demote ||
+            u->mode == UM_FROZEN) {
+            if (u->mode == UM_FROZEN && u->cur_promoted == node) s = INF; /* stays as it is */
+            else
+                s = -INF;
+        }
+        u->prom_score = s;
+        p[k].unit = units[i];
+        p[k].score = s;
+        k++;
+    }
+    qsort_r(p, (size_t)k, sizeof(prom_t), cmp_prom, w);
+    int *per = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
+    int promoted = 0;
+    int pmax = cl->promoted_max > 0 ? cl->promoted_max : 0;
+    int ppn = cl->promoted_per_node > 0 ? cl->promoted_per_node : 1;
+    for (int i = 0; i < k; i++) {
+        unit_t *u = &w->units[p[i].unit];
+        if (u->mode == UM_FROZEN) {
+            if (u->cur_promoted == u->assigned && u->assigned >= 0) {
+                u->promote = true;
+                promoted++;
+                per[u->assigned]++;
+            }
+            continue;
+        }
+        if (p[i].score < 0 || promoted >= pmax || per[u->assigned] >= ppn) continue;
+        u->promote = true;
+        promoted++;
+        per[u->assigned]++;
+    }
+    free(per);
+    free(p);
+    free(attr);
+}
+
+/* ---- items and the order ---- */
+
+static void assign_item(ws_t *w, int it)
+{
+    item_t *item = &w->items[it];
+    if (item->clone >= 0) {
+        assign_clone(w, item->clone);
+        return;
+    }
+    switch (item->kind) {
+    case IT_PRIM:
+        assign_unit(w, item->units[0], -1);
+        break;
+    case IT_GROUP: {
+        const corral_group_t *g = &w->cfg->groups[item->index];
+        for (size_t m = 0; m < g->n_members; m++)
+            assign_unit(w, w->items[w->prim_item[g->members[m]]].units[0], -1);
+        break;
+    }
+    case IT_CLONE:
+        assign_clone(w, it);
+        break;
+    }
+}
+
+typedef struct topsort {
+    int item;
+    int order;
+    int current;
+    const corral_score_t *row;
+    int priority;
+} topsort_t;
+
+static int cmp_top(const void *a, const void *b, void *ud)
+{
+    const topsort_t *x = a, *y = b;
+    const ws_t *w = ud;
+    if (x->priority != y->priority) return x->priority > y->priority ? -1 : 1;
+    corral_score_t sx = x->current >= 0 ? x->row[x->current] : -INF;
+    corral_score_t sy = y->current >= 0 ? y->row[y->current] : -INF;
+    if (sx != sy) return sx > sy ? -1 : 1;
+    /* Then score by score on the nodes: available ones by name, then the rest. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int r = 0; r < w->n_nodes; r++) {
+            int n = w->node_by_name_rank[r];
+            if (w->nodes[n].avail != (pass == 0)) continue;
+            if (x->row[n] != y->row[n]) return x->row[n] > y->row[n] ? -1 : 1;
+        }
+    return x->order - y->order;
+}
+
+void corral__sched_assign(ws_t *w)
+{
+    const corral_config_t *c = w->cfg;
+    size_t nt = c->n_top;
+    topsort_t *ts = corral_xcalloc(nt + 1, sizeof(topsort_t));
+    corral_score_t **tmp_rows = corral_xcalloc(nt + 1, sizeof(corral_score_t *));
+    size_t k = 0;
+    for (size_t i = 0; i < nt; i++) {
+        corral_ref_t ref = c->top[i];
+        int it = ref.kind == CORRAL_REF_PRIMITIVE ? w->prim_item[ref.index]
+                 : ref.kind == CORRAL_REF_GROUP   ? w->group_item[ref.index]
+                                                  : w->clone_item[ref.index];
+        const item_t *item = &w->items[it];
+        topsort_t *t = &ts[k++];
+        t->item = it;
+        t->order = (int)i;
+        t->priority = item->priority;
+        t->current = -1;
+        if (item->kind == IT_PRIM) {
+            const unit_t *u = &w->units[item->units[0]];
+            t->row = corral__sched_row(w, u->row);
+            if (u->n_cur) t->current = u->cur[0];
+        } else if (item->kind == IT_GROUP) {
+            /* A group weighs as the sum of its members (the first member's merged view). */
+            const corral_group_t *g = &c->groups[item->index];
+            corral_score_t *row = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(corral_score_t));
+            for (size_t m = 0; m < g->n_members; m++) {
+                const unit_t *u = &w->units[w->items[w->prim_item[g->members[m]]].units[0]];
+                const corral_score_t *r = corral__sched_row(w, u->row);
+                for (int n = 0; n < w->n_nodes; n++)
+                    row[n] = m == 0 ? r[n] : corral_score_add(row[n], r[n]);
+                if (t->current < 0 && u->n_cur) t->current = u->cur[0];
+            }
+            tmp_rows[i] = row;
+            t->row = row;
+        } else {
+            t->row = corral__sched_row(w, item->row);
+            for (int j = 0; j < item->n_units && t->current < 0; j++)
+                if (w->units[item->units[j]].n_cur) t->current = w->units[item->units[j]].cur[0];
+        }
+    }
+    qsort_r(ts, k, sizeof(topsort_t), cmp_top, w);
+    for (size_t i = 0; i < k; i++) assign_item(w, ts[i].item);
+    for (size_t i = 0; i < nt; i++) free(tmp_rows[i]);
+    free(tmp_rows);
+    free(ts);
+}

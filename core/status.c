@@ -1,0 +1,658 @@
+/* The status model and its INI form (SPEC section 6). */
+#include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "status.h"
+#include "util.h"
+
+const char *corral_node_state_name(corral_node_state_t s)
+{
+    switch (s) {
+    case CORRAL_NODE_ONLINE:
+        return "online";
+    case CORRAL_NODE_OFFLINE:
+        return "offline";
+    case CORRAL_NODE_UNCLEAN:
+        return "unclean";
+    case CORRAL_NODE_PENDING:
+        return "pending";
+    }
+    return "unknown";
+}
+
+static void diag_add(corral_diags_t *d, const char *file, int line, bool warning, const char *fmt,
+                     ...) __attribute__((format(printf, 5, 6)));
+
+static void diag_add(corral_diags_t *d, const char *file, int line, bool warning, const char *fmt,
+                     ...)
+{
+    if (!d) return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0) msg = corral_xstrdup("out of memory");
+    va_end(ap);
+    d->items = corral_xrealloc(d->items, (d->n + 1) * sizeof(*d->items));
+    d->items[d->n].file = corral_xstrdup(file ? file : "status");
+    d->items[d->n].line = line;
+    d->items[d->n].warning = warning;
+    d->items[d->n].message = msg;
+    d->n++;
+}
+
+/* ---- name lists ---- */
+
+bool corral_namelist_has(const corral_namelist_t *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->names[i], name)) return true;
+    return false;
+}
+
+void corral_namelist_add(corral_namelist_t *l, const char *name)
+{
+    if (corral_namelist_has(l, name)) return;
+    l->names = corral_xrealloc(l->names, (l->n + 1) * sizeof(char *));
+    l->names[l->n++] = corral_xstrdup(name);
+}
+
+void corral_namelist_remove(corral_namelist_t *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->names[i], name)) continue;
+        free(l->names[i]);
+        memmove(&l->names[i], &l->names[i + 1], (l->n - i - 1) * sizeof(char *));
+        l->n--;
+        return;
+    }
+}
+
+void corral_namelist_clear(corral_namelist_t *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->names[i]);
+    free(l->names);
+    l->names = NULL;
+    l->n = 0;
+}
+
+static void namelist_copy(corral_namelist_t *dst, const corral_namelist_t *src)
+{
+    dst->names = NULL;
+    dst->n = 0;
+    dst->line = src->line;
+    for (size_t i = 0; i < src->n; i++) corral_namelist_add(dst, src->names[i]);
+}
+
+/* ---- lookups ---- */
+
+corral_status_node_t *corral_status_node(const corral_status_t *st, const char *name)
+{
+    for (size_t i = 0; i < st->n_nodes; i++)
+        if (!strcmp(st->nodes[i].name, name)) return &st->nodes[i];
+    return NULL;
+}
+
+corral_status_resource_t *corral_status_resource(const corral_status_t *st, const char *id)
+{
+    for (size_t i = 0; i < st->n_resources; i++)
+        if (!strcmp(st->resources[i].id, id)) return &st->resources[i];
+    return NULL;
+}
+
+corral_status_node_t *corral_status_node_get(corral_status_t *st, const char *name)
+{
+    corral_status_node_t *n = corral_status_node(st, name);
+    if (n) return n;
+    st->nodes = corral_xrealloc(st->nodes, (st->n_nodes + 1) * sizeof(*st->nodes));
+    n = &st->nodes[st->n_nodes++];
+    memset(n, 0, sizeof(*n));
+    n->name = corral_xstrdup(name);
+    n->state = CORRAL_NODE_ONLINE;
+    return n;
+}
+
+corral_status_resource_t *corral_status_resource_get(corral_status_t *st, const char *id)
+{
+    corral_status_resource_t *r = corral_status_resource(st, id);
+    if (r) return r;
+    st->resources = corral_xrealloc(st->resources, (st->n_resources + 1) * sizeof(*st->resources));
+    r = &st->resources[st->n_resources++];
+    memset(r, 0, sizeof(*r));
+    r->id = corral_xstrdup(id);
+    return r;
+}
+
+static corral_status_failure_t *failure_get(corral_status_resource_t *r, const char *node)
+{
+    for (size_t i = 0; i < r->n_failures; i++)
+        if (!strcmp(r->failures[i].node, node)) return &r->failures[i];
+    r->failures = corral_xrealloc(r->failures, (r->n_failures + 1) * sizeof(*r->failures));
+    corral_status_failure_t *f = &r->failures[r->n_failures++];
+    f->node = corral_xstrdup(node);
+    f->count = 0;
+    f->last_failure = -1;
+    f->line = 0;
+    return f;
+}
+
+/* ---- life cycle ---- */
+
+static void kvlist_free(corral_kvlist_t *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].key);
+        free(l->items[i].value);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static void kvlist_set(corral_kvlist_t *l, const char *key, const char *value, int line)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->items[i].key, key)) continue;
+        free(l->items[i].value);
+        l->items[i].value = corral_xstrdup(value);
+        l->items[i].line = line;
+        return;
+    }
+    l->items = corral_xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+    l->items[l->n].key = corral_xstrdup(key);
+    l->items[l->n].value = corral_xstrdup(value);
+    l->items[l->n].line = line;
+    l->n++;
+}
+
+void corral_status_free(corral_status_t *st)
+{
+    if (!st) return;
+    for (size_t i = 0; i < st->n_nodes; i++) {
+        free(st->nodes[i].name);
+        kvlist_free(&st->nodes[i].attrs);
+    }
+    free(st->nodes);
+    for (size_t i = 0; i < st->n_resources; i++) {
+        corral_status_resource_t *r = &st->resources[i];
+        free(r->id);
+        corral_namelist_clear(&r->active_on);
+        corral_namelist_clear(&r->promoted_on);
+        corral_namelist_clear(&r->failed_on);
+        corral_namelist_clear(&r->stop_failed_on);
+        for (size_t j = 0; j < r->n_failures; j++) free(r->failures[j].node);
+        free(r->failures);
+    }
+    free(st->resources);
+    free(st->file);
+    free(st);
+}
+
+corral_status_t *corral_status_new_fresh(const corral_config_t *config, int64_t now)
+{
+    corral_status_t *st = corral_xcalloc(1, sizeof(*st));
+    st->quorate = true;
+    st->now = now;
+    st->now_set = true;
+    for (size_t i = 0; config && i < config->n_nodes; i++)
+        corral_status_node_get(st, config->nodes[i].name);
+    return st;
+}
+
+corral_status_t *corral_status_copy(const corral_status_t *src)
+{
+    corral_status_t *st = corral_xcalloc(1, sizeof(*st));
+    st->file = src->file ? corral_xstrdup(src->file) : NULL;
+    st->quorate = src->quorate;
+    st->now = src->now;
+    st->now_set = src->now_set;
+    for (size_t i = 0; i < src->n_nodes; i++) {
+        corral_status_node_t *n = corral_status_node_get(st, src->nodes[i].name);
+        n->line = src->nodes[i].line;
+        n->state = src->nodes[i].state;
+        for (size_t j = 0; j < src->nodes[i].attrs.n; j++)
+            kvlist_set(&n->attrs, src->nodes[i].attrs.items[j].key,
+                       src->nodes[i].attrs.items[j].value, src->nodes[i].attrs.items[j].line);
+    }
+    for (size_t i = 0; i < src->n_resources; i++) {
+        const corral_status_resource_t *s = &src->resources[i];
+        corral_status_resource_t *r = corral_status_resource_get(st, s->id);
+        r->line = s->line;
+        namelist_copy(&r->active_on, &s->active_on);
+        namelist_copy(&r->promoted_on, &s->promoted_on);
+        namelist_copy(&r->failed_on, &s->failed_on);
+        namelist_copy(&r->stop_failed_on, &s->stop_failed_on);
+        for (size_t j = 0; j < s->n_failures; j++) {
+            corral_status_failure_t *f = failure_get(r, s->failures[j].node);
+            f->count = s->failures[j].count;
+            f->last_failure = s->failures[j].last_failure;
+            f->line = s->failures[j].line;
+        }
+    }
+    return st;
+}
+
+/* ---- parsing helpers (local: the status reader must not depend on the config loader) ---- */
+
+int corral_parse_time(const char *s, int64_t *t_out)
+{
+    if (!s || !*s) return -EINVAL;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!errno && end && *end == '\0' && v >= 0) {
+        *t_out = v;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest) return -EINVAL;
+    if (*rest == 'Z' || *rest == 'z') rest++;
+    else if (!strncmp(rest, "+00:00", 6))
+        rest += 6;
+    if (*rest != '\0') return -EINVAL;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1) return -EINVAL;
+    *t_out = (int64_t)t;
+    return 0;
+}
+
+void corral_format_time(int64_t t, char *out, size_t outlen)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int parse_bool(const char *s, bool *b)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!strcasecmp(s, yes[i])) {
+            *b = true;
+            return 0;
+        }
+        if (!strcasecmp(s, no[i])) {
+            *b = false;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+static int parse_score(const char *s, corral_score_t *out)
+{
+    if (!strcasecmp(s, "INFINITY") || !strcasecmp(s, "+INFINITY")) {
+        *out = CORRAL_INFINITY;
+        return 0;
+    }
+    if (!strcasecmp(s, "-INFINITY")) {
+        *out = -CORRAL_INFINITY;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || !end || end == s || *end) return -EINVAL;
+    if (v > CORRAL_INFINITY) v = CORRAL_INFINITY;
+    if (v < -CORRAL_INFINITY) v = -CORRAL_INFINITY;
+    *out = (corral_score_t)v;
+    return 0;
+}
+
+/* ---- the reader ---- */
+
+/*
+ * inih (Debian r55) gives the handler no line numbers and skips sections
+ * without keys, so the reader feeds it line by line, counts lines, notes
+ * section headers itself, and refuses lines longer than inih's limit rather
+ * than letting inih split them.
+ */
+typedef struct reader {
+    const char *name;
+    const char *p; /* next unread byte of the text */
+    int line;
+    corral_status_t *st;
+    corral_diags_t *diags;
+    int errors;
+    char section[200];
+    int section_line;
+    char last_key[200]; /* for continuation lines */
+} reader_t;
+
+#define LINE_MAX_BYTES 199
+
+static void section_begin(reader_t *r, const char *hdr);
+
+static char *read_line(char *str, int num, void *stream)
+{
+    reader_t *r = stream;
+    if (!*r->p) return NULL;
+    const char *nl = strchr(r->p, '\n');
+    size_t len = nl ? (size_t)(nl - r->p) + 1 : strlen(r->p);
+    r->line++;
+    size_t content = len;
+    if (content && r->p[content - 1] == '\n') content--;
+    if (content && r->p[content - 1] == '\r') content--;
+    if (content > LINE_MAX_BYTES || (int)content + 2 > num) {
+        diag_add(r->diags, r->name, r->line, false, "line longer than %d bytes", LINE_MAX_BYTES);
+        r->errors++;
+        /* Hand inih a comment instead, so it does not parse the fragments. */
+        snprintf(str, (size_t)num, ";\n");
+        r->p += len;
+        return str;
+    }
+    memcpy(str, r->p, content);
+    str[content] = '\n';
+    str[content + 1] = '\0';
+    r->p += len;
+    /* Track section headers ourselves (sections without keys). */
+    /* An indented line continues a value, even one starting with '['. */
+    const char *s = str;
+    if (*s == '[') {
+        const char *e = strchr(s, ']');
+        if (e) {
+            char hdr[200];
+            size_t hl = (size_t)(e - s - 1);
+            if (hl >= sizeof(hdr)) hl = sizeof(hdr) - 1;
+            memcpy(hdr, s + 1, hl);
+            hdr[hl] = '\0';
+            section_begin(r, hdr);
+        }
+    }
+    return str;
+}
+
+static void section_begin(reader_t *r, const char *hdr)
+{
+    char buf[200];
+    snprintf(buf, sizeof(buf), "%s", hdr);
+    char *s = corral_trim(buf);
+    snprintf(r->section, sizeof(r->section), "%s", s);
+    r->section_line = r->line;
+    r->last_key[0] = '\0';
+    char kind[200] = "", id[200] = "", extra[200] = "";
+    int n = sscanf(s, "%199s %199s %199s", kind, id, extra);
+    if (n == 1 && !strcmp(kind, "quorum")) return;
+    if (n == 2 && !strcmp(kind, "node")) {
+        corral_status_node_t *node = corral_status_node(r->st, id);
+        if (node) {
+            diag_add(r->diags, r->name, r->line, false, "node %s: duplicate section", id);
+            r->errors++;
+            return;
+        }
+        node = corral_status_node_get(r->st, id);
+        node->line = r->line;
+        return;
+    }
+    if (n == 2 && !strcmp(kind, "resource")) {
+        corral_status_resource_t *res = corral_status_resource(r->st, id);
+        if (res) {
+            diag_add(r->diags, r->name, r->line, false, "resource %s: duplicate section", id);
+            r->errors++;
+            return;
+        }
+        res = corral_status_resource_get(r->st, id);
+        res->line = r->line;
+        return;
+    }
+    diag_add(r->diags, r->name, r->line, false,
+             "unknown section [%s] (expected [quorum], [node NAME] or [resource ID])", s);
+    r->errors++;
+    r->section[0] = '\0';
+}
+
+static void names_set(reader_t *r, corral_namelist_t *l, const char *value, bool append)
+{
+    if (!append) corral_namelist_clear(l);
+    l->line = r->line;
+    char **w = corral_split_words(value, NULL);
+    for (size_t i = 0; w[i]; i++) corral_namelist_add(l, w[i]);
+    corral_strv_free(w);
+}
+
+static int handle(void *user, const char *section, const char *name, const char *value)
+{
+    reader_t *r = user;
+    (void)section; /* the reader tracked it, with its line */
+    if (!r->section[0]) return 1;
+    bool cont = r->last_key[0] && !strcmp(r->last_key, name);
+    snprintf(r->last_key, sizeof(r->last_key), "%s", name);
+    char kind[200] = "", id[200] = "";
+    sscanf(r->section, "%199s %199s", kind, id);
+
+    if (!strcmp(kind, "quorum")) {
+        if (!strcmp(name, "quorate")) {
+            if (parse_bool(value, &r->st->quorate) < 0) goto bad_value;
+        } else if (!strcmp(name, "now")) {
+            if (corral_parse_time(value, &r->st->now) < 0) goto bad_value;
+            r->st->now_set = true;
+        } else {
+            goto bad_key;
+        }
+        return 1;
+    }
+    if (!strcmp(kind, "node")) {
+        corral_status_node_t *n = corral_status_node(r->st, id);
+        if (!n) return 1;
+        if (!strcmp(name, "state")) {
+            if (!strcmp(value, "online")) n->state = CORRAL_NODE_ONLINE;
+            else if (!strcmp(value, "offline"))
+                n->state = CORRAL_NODE_OFFLINE;
+            else if (!strcmp(value, "unclean"))
+                n->state = CORRAL_NODE_UNCLEAN;
+            else if (!strcmp(value, "pending"))
+                n->state = CORRAL_NODE_PENDING;
+            else
+                goto bad_value;
+        } else if (corral_str_has_prefix(name, "attr.") && name[5]) {
+            kvlist_set(&n->attrs, name + 5, value, r->line);
+        } else {
+            goto bad_key;
+        }
+        return 1;
+    }
+    /* resource */
+    corral_status_resource_t *res = corral_status_resource(r->st, id);
+    if (!res) return 1;
+    if (!strcmp(name, "active-on")) names_set(r, &res->active_on, value, cont);
+    else if (!strcmp(name, "promoted-on"))
+        names_set(r, &res->promoted_on, value, cont);
+    else if (!strcmp(name, "failed-on"))
+        names_set(r, &res->failed_on, value, cont);
+    else if (!strcmp(name, "stop-failed-on"))
+        names_set(r, &res->stop_failed_on, value, cont);
+    else if (corral_str_has_prefix(name, "failcount.") && name[10]) {
+        corral_score_t c;
+        if (parse_score(value, &c) < 0 || c < 0) goto bad_value;
+        corral_status_failure_t *f = failure_get(res, name + 10);
+        f->count = c;
+        f->line = r->line;
+    } else if (corral_str_has_prefix(name, "last-failure.") && name[13]) {
+        int64_t t;
+        if (corral_parse_time(value, &t) < 0) goto bad_value;
+        corral_status_failure_t *f = failure_get(res, name + 13);
+        f->last_failure = t;
+        if (!f->line) f->line = r->line;
+    } else {
+        goto bad_key;
+    }
+    return 1;
+
+bad_key:
+    diag_add(r->diags, r->name, r->line, false, "[%s]: unknown key '%s'", r->section, name);
+    r->errors++;
+    return 1;
+bad_value:
+    diag_add(r->diags, r->name, r->line, false, "[%s]: bad value '%s' for %s", r->section, value,
+             name);
+    r->errors++;
+    return 1;
+}
+
+int corral_status_load_string(const char *name, const char *text, corral_status_t **status_out,
+                              corral_diags_t *diags)
+{
+    reader_t r;
+    memset(&r, 0, sizeof(r));
+    r.name = name;
+    r.p = text;
+    r.diags = diags;
+    r.st = corral_xcalloc(1, sizeof(*r.st));
+    r.st->quorate = true;
+    r.st->file = corral_xstrdup(name);
+    int rc = ini_parse_stream(read_line, &r, handle, &r);
+    if (rc > 0) {
+        diag_add(diags, name, rc, false, "not a section header, a key = value or a comment");
+        r.errors++;
+    }
+    /* Cross-field rules of SPEC section 6. */
+    for (size_t i = 0; i < r.st->n_resources; i++) {
+        corral_status_resource_t *res = &r.st->resources[i];
+        for (size_t j = 0; j < res->failed_on.n; j++) {
+            if (corral_namelist_has(&res->active_on, res->failed_on.names[j])) continue;
+            diag_add(diags, name, res->failed_on.line, false,
+                     "resource %s: failed-on %s is not in active-on", res->id,
+                     res->failed_on.names[j]);
+            r.errors++;
+        }
+        for (size_t j = 0; j < res->promoted_on.n; j++) {
+            if (corral_namelist_has(&res->active_on, res->promoted_on.names[j])) continue;
+            diag_add(diags, name, res->promoted_on.line, false,
+                     "resource %s: promoted-on %s is not in active-on", res->id,
+                     res->promoted_on.names[j]);
+            r.errors++;
+        }
+    }
+    if (r.errors) {
+        corral_status_free(r.st);
+        return -EINVAL;
+    }
+    *status_out = r.st;
+    return 0;
+}
+
+int corral_status_load(const char *path, corral_status_t **status_out, corral_diags_t *diags)
+{
+    char *text = NULL;
+    int rc = corral_read_file(path, &text, NULL);
+    if (rc < 0) {
+        diag_add(diags, path, 0, false, "cannot read the status file: %s", strerror(-rc));
+        return rc;
+    }
+    rc = corral_status_load_string(path, text, status_out, diags);
+    free(text);
+    return rc;
+}
+
+int corral_status_check(const corral_status_t *st, const corral_config_t *c, corral_diags_t *diags)
+{
+    int errors = 0;
+    const char *file = st->file ? st->file : "status";
+    for (size_t i = 0; i < st->n_nodes; i++) {
+        bool found = false;
+        for (size_t j = 0; j < c->n_nodes && !found; j++)
+            found = !strcmp(c->nodes[j].name, st->nodes[i].name);
+        if (found) continue;
+        diag_add(diags, file, st->nodes[i].line, false, "node %s is not in the configuration",
+                 st->nodes[i].name);
+        errors++;
+    }
+#define CHECK_NODES(list, what)                                                                 \
+    for (size_t k = 0; k < (list).n; k++) {                                                     \
+        bool ok = false;                                                                        \
+        for (size_t j = 0; j < c->n_nodes && !ok; j++) ok = !strcmp(c->nodes[j].name, (list).names[k]); \
+        if (ok) continue;                                                                       \
+        diag_add(diags, file, (list).line, false, "resource %s: %s names unknown node %s",     \
+                 r->id, what, (list).names[k]);                                                 \
+        errors++;                                                                               \
+    }
+    for (size_t i = 0; i < st->n_resources; i++) {
+        const corral_status_resource_t *r = &st->resources[i];
+        bool found = false;
+        for (size_t j = 0; j < c->n_resources && !found; j++)
+            found = !strcmp(c->resources[j].id, r->id);
+        if (!found) {
+            diag_add(diags, file, r->line, false, "resource %s is not in the configuration",
+                     r->id);
+            errors++;
+        }
+        CHECK_NODES(r->active_on, "active-on");
+        CHECK_NODES(r->promoted_on, "promoted-on");
+        CHECK_NODES(r->failed_on, "failed-on");
+        CHECK_NODES(r->stop_failed_on, "stop-failed-on");
+        for (size_t k = 0; k < r->n_failures; k++) {
+            bool ok = false;
+            for (size_t j = 0; j < c->n_nodes && !ok; j++)
+                ok = !strcmp(c->nodes[j].name, r->failures[k].node);
+            if (ok) continue;
+            diag_add(diags, file, r->failures[k].line, false,
+                     "resource %s: failcount names unknown node %s", r->id, r->failures[k].node);
+            errors++;
+        }
+    }
+#undef CHECK_NODES
+    return errors;
+}
+
+/* ---- writer ---- */
+
+static void write_names(corral_buf_t *b, const char *key, const corral_namelist_t *l)
+{
+    if (!l->n) return;
+    corral_buf_printf(b, "%s =", key);
+    for (size_t i = 0; i < l->n; i++) corral_buf_printf(b, " %s", l->names[i]);
+    corral_buf_append(b, "\n");
+}
+
+char *corral_status_format(const corral_status_t *st)
+{
+    corral_buf_t b = {0};
+    char t[32];
+    corral_buf_printf(&b, "[quorum]\nquorate = %s\n", st->quorate ? "true" : "false");
+    if (st->now_set) {
+        corral_format_time(st->now, t, sizeof(t));
+        corral_buf_printf(&b, "now = %s\n", t);
+    }
+    for (size_t i = 0; i < st->n_nodes; i++) {
+        const corral_status_node_t *n = &st->nodes[i];
+        corral_buf_printf(&b, "\n[node %s]\nstate = %s\n", n->name, corral_node_state_name(n->state));
+        for (size_t j = 0; j < n->attrs.n; j++)
+            corral_buf_printf(&b, "attr.%s = %s\n", n->attrs.items[j].key, n->attrs.items[j].value);
+    }
+    for (size_t i = 0; i < st->n_resources; i++) {
+        const corral_status_resource_t *r = &st->resources[i];
+        corral_buf_printf(&b, "\n[resource %s]\n", r->id);
+        write_names(&b, "active-on", &r->active_on);
+        write_names(&b, "promoted-on", &r->promoted_on);
+        write_names(&b, "failed-on", &r->failed_on);
+        write_names(&b, "stop-failed-on", &r->stop_failed_on);
+        for (size_t j = 0; j < r->n_failures; j++) {
+            const corral_status_failure_t *f = &r->failures[j];
+            char sc[32];
+            corral_format_score(f->count, sc, sizeof(sc));
+            corral_buf_printf(&b, "failcount.%s = %s\n", f->node, sc);
+            if (f->last_failure >= 0) {
+                corral_format_time(f->last_failure, t, sizeof(t));
+                corral_buf_printf(&b, "last-failure.%s = %s\n", f->node, t);
+            }
+        }
+    }
+    return corral_buf_take(&b);
+}
+
+int corral_status_write(const char *path, const corral_status_t *st)
+{
+    char *text = corral_status_format(st);
+    int rc = corral_write_file_atomic(path, text, strlen(text), 0644);
+    free(text);
+    return rc;
+}
