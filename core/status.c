@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <strings.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "config_int.h"
 #include "status.h"
 #include "util.h"
 
@@ -26,25 +26,7 @@ const char *corral_node_state_name(corral_node_state_t s)
     return "unknown";
 }
 
-static void diag_add(corral_diags_t *d, const char *file, int line, bool warning, const char *fmt,
-                     ...) __attribute__((format(printf, 5, 6)));
-
-static void diag_add(corral_diags_t *d, const char *file, int line, bool warning, const char *fmt,
-                     ...)
-{
-    if (!d) return;
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0) msg = corral_xstrdup("out of memory");
-    va_end(ap);
-    d->items = corral_xrealloc(d->items, (d->n + 1) * sizeof(*d->items));
-    d->items[d->n].file = corral_xstrdup(file ? file : "status");
-    d->items[d->n].line = line;
-    d->items[d->n].warning = warning;
-    d->items[d->n].message = msg;
-    d->n++;
-}
+#define diag_add corral__diag_add
 
 /* ---- name lists ---- */
 
@@ -253,7 +235,8 @@ int corral_parse_time(const char *s, int64_t *t_out)
     memset(&tm, 0, sizeof(tm));
     const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
     if (!rest) return -EINVAL;
-    if (*rest == 'Z' || *rest == 'z') rest++;
+    if (*rest == 'Z' || *rest == 'z')
+        rest++;
     else if (!strncmp(rest, "+00:00", 6))
         rest += 6;
     if (*rest != '\0') return -EINVAL;
@@ -308,143 +291,56 @@ static int parse_score(const char *s, corral_score_t *out)
     return 0;
 }
 
-/* ---- the reader ---- */
+/* ---- the reader (the config module's line-tracking inih reader) ---- */
 
-/*
- * inih (Debian r55) gives the handler no line numbers and skips sections
- * without keys, so the reader feeds it line by line, counts lines, notes
- * section headers itself, and refuses lines longer than inih's limit rather
- * than letting inih split them.
- */
 typedef struct reader {
     const char *name;
-    const char *p; /* next unread byte of the text */
-    int line;
     corral_status_t *st;
     corral_diags_t *diags;
     int errors;
-    char section[200];
-    int section_line;
-    char last_key[200]; /* for continuation lines */
 } reader_t;
 
-#define LINE_MAX_BYTES 199
-
-static void section_begin(reader_t *r, const char *hdr);
-
-static char *read_line(char *str, int num, void *stream)
+static void names_set(corral_namelist_t *l, const char *value, int line)
 {
-    reader_t *r = stream;
-    if (!*r->p) return NULL;
-    const char *nl = strchr(r->p, '\n');
-    size_t len = nl ? (size_t)(nl - r->p) + 1 : strlen(r->p);
-    r->line++;
-    size_t content = len;
-    if (content && r->p[content - 1] == '\n') content--;
-    if (content && r->p[content - 1] == '\r') content--;
-    if (content > LINE_MAX_BYTES || (int)content + 2 > num) {
-        diag_add(r->diags, r->name, r->line, false, "line longer than %d bytes", LINE_MAX_BYTES);
-        r->errors++;
-        /* Hand inih a comment instead, so it does not parse the fragments. */
-        snprintf(str, (size_t)num, ";\n");
-        r->p += len;
-        return str;
-    }
-    memcpy(str, r->p, content);
-    str[content] = '\n';
-    str[content + 1] = '\0';
-    r->p += len;
-    /* Track section headers ourselves (sections without keys). */
-    /* An indented line continues a value, even one starting with '['. */
-    const char *s = str;
-    if (*s == '[') {
-        const char *e = strchr(s, ']');
-        if (e) {
-            char hdr[200];
-            size_t hl = (size_t)(e - s - 1);
-            if (hl >= sizeof(hdr)) hl = sizeof(hdr) - 1;
-            memcpy(hdr, s + 1, hl);
-            hdr[hl] = '\0';
-            section_begin(r, hdr);
-        }
-    }
-    return str;
-}
-
-static void section_begin(reader_t *r, const char *hdr)
-{
-    char buf[200];
-    snprintf(buf, sizeof(buf), "%s", hdr);
-    char *s = corral_trim(buf);
-    snprintf(r->section, sizeof(r->section), "%s", s);
-    r->section_line = r->line;
-    r->last_key[0] = '\0';
-    char kind[200] = "", id[200] = "", extra[200] = "";
-    int n = sscanf(s, "%199s %199s %199s", kind, id, extra);
-    if (n == 1 && !strcmp(kind, "quorum")) return;
-    if (n == 2 && !strcmp(kind, "node")) {
-        corral_status_node_t *node = corral_status_node(r->st, id);
-        if (node) {
-            diag_add(r->diags, r->name, r->line, false, "node %s: duplicate section", id);
-            r->errors++;
-            return;
-        }
-        node = corral_status_node_get(r->st, id);
-        node->line = r->line;
-        return;
-    }
-    if (n == 2 && !strcmp(kind, "resource")) {
-        corral_status_resource_t *res = corral_status_resource(r->st, id);
-        if (res) {
-            diag_add(r->diags, r->name, r->line, false, "resource %s: duplicate section", id);
-            r->errors++;
-            return;
-        }
-        res = corral_status_resource_get(r->st, id);
-        res->line = r->line;
-        return;
-    }
-    diag_add(r->diags, r->name, r->line, false,
-             "unknown section [%s] (expected [quorum], [node NAME] or [resource ID])", s);
-    r->errors++;
-    r->section[0] = '\0';
-}
-
-static void names_set(reader_t *r, corral_namelist_t *l, const char *value, bool append)
-{
-    if (!append) corral_namelist_clear(l);
-    l->line = r->line;
+    corral_namelist_clear(l);
+    l->line = line;
     char **w = corral_split_words(value, NULL);
     for (size_t i = 0; w[i]; i++) corral_namelist_add(l, w[i]);
     corral_strv_free(w);
 }
 
-static int handle(void *user, const char *section, const char *name, const char *value)
+static void bad(reader_t *r, int line, const char *hdr, const char *what, const char *key,
+                const char *value)
 {
-    reader_t *r = user;
-    (void)section; /* the reader tracked it, with its line */
-    if (!r->section[0]) return 1;
-    bool cont = r->last_key[0] && !strcmp(r->last_key, name);
-    snprintf(r->last_key, sizeof(r->last_key), "%s", name);
-    char kind[200] = "", id[200] = "";
-    sscanf(r->section, "%199s %199s", kind, id);
+    if (value)
+        diag_add(r->diags, r->name, line, false, "[%s]: bad value '%s' for %s", hdr, value, key);
+    else
+        diag_add(r->diags, r->name, line, false, "[%s]: unknown key '%s'%s", hdr, key, what);
+    r->errors++;
+}
 
+static void read_entry(reader_t *r, const char *hdr, const char *kind, const char *id,
+                       const corral__ini_entry_t *e)
+{
+    const char *name = e->key, *value = e->value;
     if (!strcmp(kind, "quorum")) {
         if (!strcmp(name, "quorate")) {
-            if (parse_bool(value, &r->st->quorate) < 0) goto bad_value;
+            if (parse_bool(value, &r->st->quorate) < 0) bad(r, e->line, hdr, "", name, value);
         } else if (!strcmp(name, "now")) {
-            if (corral_parse_time(value, &r->st->now) < 0) goto bad_value;
-            r->st->now_set = true;
+            if (corral_parse_time(value, &r->st->now) < 0)
+                bad(r, e->line, hdr, "", name, value);
+            else
+                r->st->now_set = true;
         } else {
-            goto bad_key;
+            bad(r, e->line, hdr, " (expected quorate or now)", name, NULL);
         }
-        return 1;
+        return;
     }
     if (!strcmp(kind, "node")) {
         corral_status_node_t *n = corral_status_node(r->st, id);
-        if (!n) return 1;
         if (!strcmp(name, "state")) {
-            if (!strcmp(value, "online")) n->state = CORRAL_NODE_ONLINE;
+            if (!strcmp(value, "online"))
+                n->state = CORRAL_NODE_ONLINE;
             else if (!strcmp(value, "offline"))
                 n->state = CORRAL_NODE_OFFLINE;
             else if (!strcmp(value, "unclean"))
@@ -452,50 +348,47 @@ static int handle(void *user, const char *section, const char *name, const char 
             else if (!strcmp(value, "pending"))
                 n->state = CORRAL_NODE_PENDING;
             else
-                goto bad_value;
+                bad(r, e->line, hdr, "", name, value);
         } else if (corral_str_has_prefix(name, "attr.") && name[5]) {
-            kvlist_set(&n->attrs, name + 5, value, r->line);
+            kvlist_set(&n->attrs, name + 5, value, e->line);
         } else {
-            goto bad_key;
+            bad(r, e->line, hdr, " (expected state or attr.NAME)", name, NULL);
         }
-        return 1;
+        return;
     }
-    /* resource */
     corral_status_resource_t *res = corral_status_resource(r->st, id);
-    if (!res) return 1;
-    if (!strcmp(name, "active-on")) names_set(r, &res->active_on, value, cont);
+    if (!strcmp(name, "active-on"))
+        names_set(&res->active_on, value, e->line);
     else if (!strcmp(name, "promoted-on"))
-        names_set(r, &res->promoted_on, value, cont);
+        names_set(&res->promoted_on, value, e->line);
     else if (!strcmp(name, "failed-on"))
-        names_set(r, &res->failed_on, value, cont);
+        names_set(&res->failed_on, value, e->line);
     else if (!strcmp(name, "stop-failed-on"))
-        names_set(r, &res->stop_failed_on, value, cont);
+        names_set(&res->stop_failed_on, value, e->line);
     else if (corral_str_has_prefix(name, "failcount.") && name[10]) {
         corral_score_t c;
-        if (parse_score(value, &c) < 0 || c < 0) goto bad_value;
+        if (parse_score(value, &c) < 0 || c < 0) {
+            bad(r, e->line, hdr, "", name, value);
+            return;
+        }
         corral_status_failure_t *f = failure_get(res, name + 10);
         f->count = c;
-        f->line = r->line;
+        f->line = e->line;
     } else if (corral_str_has_prefix(name, "last-failure.") && name[13]) {
         int64_t t;
-        if (corral_parse_time(value, &t) < 0) goto bad_value;
+        if (corral_parse_time(value, &t) < 0) {
+            bad(r, e->line, hdr, "", name, value);
+            return;
+        }
         corral_status_failure_t *f = failure_get(res, name + 13);
         f->last_failure = t;
-        if (!f->line) f->line = r->line;
+        if (!f->line) f->line = e->line;
     } else {
-        goto bad_key;
+        bad(r, e->line, hdr,
+            " (expected active-on, promoted-on, failed-on, stop-failed-on, failcount.NODE or "
+            "last-failure.NODE)",
+            name, NULL);
     }
-    return 1;
-
-bad_key:
-    diag_add(r->diags, r->name, r->line, false, "[%s]: unknown key '%s'", r->section, name);
-    r->errors++;
-    return 1;
-bad_value:
-    diag_add(r->diags, r->name, r->line, false, "[%s]: bad value '%s' for %s", r->section, value,
-             name);
-    r->errors++;
-    return 1;
 }
 
 int corral_status_load_string(const char *name, const char *text, corral_status_t **status_out,
@@ -504,16 +397,53 @@ int corral_status_load_string(const char *name, const char *text, corral_status_
     reader_t r;
     memset(&r, 0, sizeof(r));
     r.name = name;
-    r.p = text;
     r.diags = diags;
     r.st = corral_xcalloc(1, sizeof(*r.st));
     r.st->quorate = true;
     r.st->file = corral_xstrdup(name);
-    int rc = ini_parse_stream(read_line, &r, handle, &r);
-    if (rc > 0) {
-        diag_add(diags, name, rc, false, "not a section header, a key = value or a comment");
-        r.errors++;
+    corral__ini_doc_t doc;
+    memset(&doc, 0, sizeof(doc));
+    r.errors += corral__ini_read(name, text, &doc, diags);
+    for (size_t i = 0; i < doc.n_sections; i++) {
+        const corral__ini_section_t *sec = &doc.sections[i];
+        if (!sec->header) {
+            for (size_t j = 0; j < sec->n_entries; j++) {
+                diag_add(diags, name, sec->entries[j].line, false, "key '%s' outside any section",
+                         sec->entries[j].key);
+                r.errors++;
+            }
+            continue;
+        }
+        char kind[200] = "", id[200] = "", extra[200] = "";
+        int nw = sscanf(sec->header, "%199s %199s %199s", kind, id, extra);
+        bool ok = (nw == 1 && !strcmp(kind, "quorum")) ||
+                  (nw == 2 && (!strcmp(kind, "node") || !strcmp(kind, "resource")));
+        if (!ok) {
+            diag_add(diags, name, sec->line, false,
+                     "unknown section [%s] (expected [quorum], [node NAME] or [resource ID])",
+                     sec->header);
+            r.errors++;
+            continue;
+        }
+        if (!strcmp(kind, "node")) {
+            if (corral_status_node(r.st, id)) {
+                diag_add(diags, name, sec->line, false, "node %s: duplicate section", id);
+                r.errors++;
+                continue;
+            }
+            corral_status_node_get(r.st, id)->line = sec->line;
+        } else if (!strcmp(kind, "resource")) {
+            if (corral_status_resource(r.st, id)) {
+                diag_add(diags, name, sec->line, false, "resource %s: duplicate section", id);
+                r.errors++;
+                continue;
+            }
+            corral_status_resource_get(r.st, id)->line = sec->line;
+        }
+        for (size_t j = 0; j < sec->n_entries; j++)
+            read_entry(&r, sec->header, kind, id, &sec->entries[j]);
     }
+    corral__ini_doc_free(&doc);
     /* Cross-field rules of SPEC section 6. */
     for (size_t i = 0; i < r.st->n_resources; i++) {
         corral_status_resource_t *res = &r.st->resources[i];
@@ -566,14 +496,15 @@ int corral_status_check(const corral_status_t *st, const corral_config_t *c, cor
                  st->nodes[i].name);
         errors++;
     }
-#define CHECK_NODES(list, what)                                                                 \
-    for (size_t k = 0; k < (list).n; k++) {                                                     \
-        bool ok = false;                                                                        \
-        for (size_t j = 0; j < c->n_nodes && !ok; j++) ok = !strcmp(c->nodes[j].name, (list).names[k]); \
-        if (ok) continue;                                                                       \
-        diag_add(diags, file, (list).line, false, "resource %s: %s names unknown node %s",     \
-                 r->id, what, (list).names[k]);                                                 \
-        errors++;                                                                               \
+#define CHECK_NODES(list, what)                                                                    \
+    for (size_t k = 0; k < (list).n; k++) {                                                        \
+        bool ok = false;                                                                           \
+        for (size_t j = 0; j < c->n_nodes && !ok; j++)                                             \
+            ok = !strcmp(c->nodes[j].name, (list).names[k]);                                       \
+        if (ok) continue;                                                                          \
+        diag_add(diags, file, (list).line, false, "resource %s: %s names unknown node %s", r->id,  \
+                 what, (list).names[k]);                                                           \
+        errors++;                                                                                  \
     }
     for (size_t i = 0; i < st->n_resources; i++) {
         const corral_status_resource_t *r = &st->resources[i];
@@ -581,8 +512,7 @@ int corral_status_check(const corral_status_t *st, const corral_config_t *c, cor
         for (size_t j = 0; j < c->n_resources && !found; j++)
             found = !strcmp(c->resources[j].id, r->id);
         if (!found) {
-            diag_add(diags, file, r->line, false, "resource %s is not in the configuration",
-                     r->id);
+            diag_add(diags, file, r->line, false, "resource %s is not in the configuration", r->id);
             errors++;
         }
         CHECK_NODES(r->active_on, "active-on");
@@ -624,7 +554,8 @@ char *corral_status_format(const corral_status_t *st)
     }
     for (size_t i = 0; i < st->n_nodes; i++) {
         const corral_status_node_t *n = &st->nodes[i];
-        corral_buf_printf(&b, "\n[node %s]\nstate = %s\n", n->name, corral_node_state_name(n->state));
+        corral_buf_printf(&b, "\n[node %s]\nstate = %s\n", n->name,
+                          corral_node_state_name(n->state));
         for (size_t j = 0; j < n->attrs.n; j++)
             corral_buf_printf(&b, "attr.%s = %s\n", n->attrs.items[j].key, n->attrs.items[j].value);
     }

@@ -90,7 +90,8 @@ size_t corral_transition_add(corral_transition_t *t, corral_action_kind_t kind,
     memset(a, 0, sizeof(*a));
     a->kind = kind;
     a->resource = resource ? corral_xstrdup(resource) : NULL;
-    a->instance = instance ? corral_xstrdup(instance) : (resource ? corral_xstrdup(resource) : NULL);
+    a->instance =
+        instance ? corral_xstrdup(instance) : (resource ? corral_xstrdup(resource) : NULL);
     a->node = corral_xstrdup(node);
     a->interval_ms = interval_ms;
     /*
@@ -246,12 +247,14 @@ void corral_transition_format_text(const corral_transition_t *t, corral_buf_t *b
         if (s->reason) corral_buf_printf(b, "  %s", s->reason);
         corral_buf_append(b, "\n");
     }
-    if (!t->n_summary && !corral_transition_n_fences(t)) corral_buf_append(b, "  (nothing to do)\n");
+    if (!t->n_summary && !corral_transition_n_fences(t))
+        corral_buf_append(b, "  (nothing to do)\n");
     corral_buf_append(b, "\nPlacement:\n");
     for (size_t i = 0; i < t->n_placement; i++) {
         const corral_placement_t *p = &t->placement[i];
         corral_buf_printf(b, "  * %-*s", (int)width, p->resource);
-        if (!p->n_nodes) corral_buf_append(b, " Stopped");
+        if (!p->n_nodes)
+            corral_buf_append(b, " Stopped");
         else {
             corral_buf_append(b, " Started [");
             for (size_t j = 0; j < p->n_nodes; j++) corral_buf_printf(b, " %s", p->nodes[j]);
@@ -319,7 +322,8 @@ corral_status_t *corral_transition_apply(const corral_transition_t *t,
         corral_namelist_clear(&r->active_on);
         corral_namelist_clear(&r->promoted_on);
         for (size_t j = 0; j < p->n_nodes; j++) corral_namelist_add(&r->active_on, p->nodes[j]);
-        for (size_t j = 0; j < p->n_promoted; j++) corral_namelist_add(&r->promoted_on, p->promoted[j]);
+        for (size_t j = 0; j < p->n_promoted; j++)
+            corral_namelist_add(&r->promoted_on, p->promoted[j]);
         /* A failure still standing where the resource still runs untouched stays. */
         corral_namelist_t keep = {0};
         for (size_t j = 0; j < r->failed_on.n; j++) {

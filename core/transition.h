@@ -31,7 +31,7 @@ const char *corral_action_kind_name(corral_action_kind_t k);
 
 /** One action. */
 typedef struct corral_action {
-    char *id;       /**< "vip_start_n1", "vip_monitor_10000_n1", "n3_fence" */
+    char *id; /**< "vip_start_n1", "vip_monitor_10000_n1", "n3_fence" */
     corral_action_kind_t kind;
     char *resource; /**< primitive id; NULL for a fence */
     char *instance; /**< "ping:0" for a clone instance, else the primitive id; NULL for a fence */
@@ -58,8 +58,8 @@ typedef enum corral_change {
 typedef struct corral_summary {
     corral_change_t change;
     char *instance;
-    char *from; /**< may be NULL */
-    char *to;   /**< may be NULL */
+    char *from;   /**< may be NULL */
+    char *to;     /**< may be NULL */
     char *reason; /**< may be NULL ("blocked", "node availability") */
 } corral_summary_t;
 

@@ -21,6 +21,7 @@ static const struct {
     /* One line per subcommand, in the order --help lists them. */
     {"agent", corral_cmd_agent, "list agents, show their parameters, run one action"},
     {"config", corral_cmd_config, "check a configuration file"},
+    {"simulate", corral_cmd_simulate, "run the scheduler alone, print the transition"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -63,8 +63,10 @@ static void apply_order_runnability(ws_t *w)
                 corral_ref_kind_t k = x->kind == IT_PRIM    ? CORRAL_REF_PRIMITIVE
                                       : x->kind == IT_GROUP ? CORRAL_REF_GROUP
                                                             : CORRAL_REF_CLONE;
-                if (k == o->first.kind && x->index == o->first.index) fi = x->clone >= 0 ? x->clone : it;
-                if (k == o->then.kind && x->index == o->then.index) ti = x->clone >= 0 ? x->clone : it;
+                if (k == o->first.kind && x->index == o->first.index)
+                    fi = x->clone >= 0 ? x->clone : it;
+                if (k == o->then.kind && x->index == o->then.index)
+                    ti = x->clone >= 0 ? x->clone : it;
             }
             if (fi < 0 || ti < 0) continue;
             int *fu, nf, *tu, nt;
@@ -72,7 +74,8 @@ static void apply_order_runnability(ws_t *w)
             item_units(w, ti, &tu, &nt);
             bool first_runs = false;
             /* A group is up when its last member is; a clone when any instance is. */
-            if (w->items[fi].kind == IT_GROUP) first_runs = nf && unit_runs(&w->units[fu[nf - 1]]);
+            if (w->items[fi].kind == IT_GROUP)
+                first_runs = nf && unit_runs(&w->units[fu[nf - 1]]);
             else
                 for (int j = 0; j < nf; j++) first_runs = first_runs || unit_runs(&w->units[fu[j]]);
             if (!first_runs) {
@@ -111,7 +114,8 @@ static bool stops_somewhere(const ws_t *w, const unit_t *u)
     if (u->mode == UM_FROZEN) return false;
     for (int j = 0; j < u->n_cur; j++) {
         int c = u->cur[j];
-        if (c != u->assigned || u->restart || in_list(u->failed, u->n_failed, c) || u->multiple_active)
+        if (c != u->assigned || u->restart || in_list(u->failed, u->n_failed, c) ||
+            u->multiple_active)
             return true;
         (void)w;
     }
@@ -325,16 +329,18 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
         const char *to_name = to >= 0 ? w->nodes[to].name : NULL;
         /* demote where it is promoted and will not stay promoted */
         int pn = u->cur_promoted;
-        bool stays_at_p = pn >= 0 && pn == to && !u->restart;
+        bool stays_at_p = pn >= 0 && pn == to && !u->restart && !u->demote_only;
         if (pn >= 0 && !w->nodes[pn].fence && !(stays_at_p && u->promote)) {
-            a->demote = (long)corral_transition_add(t, CORRAL_ACTION_DEMOTE, rid, an, w->nodes[pn].name, 0);
+            a->demote =
+                (long)corral_transition_add(t, CORRAL_ACTION_DEMOTE, rid, an, w->nodes[pn].name, 0);
         }
         for (int j = 0; j < u->n_cur; j++) {
             int cn = u->cur[j];
             if (w->nodes[cn].fence) continue; /* the fence stops it */
             bool stop = cn != to || u->restart;
             if (!stop) continue;
-            a->stop[j] = (long)corral_transition_add(t, CORRAL_ACTION_STOP, rid, an, w->nodes[cn].name, 0);
+            a->stop[j] =
+                (long)corral_transition_add(t, CORRAL_ACTION_STOP, rid, an, w->nodes[cn].name, 0);
             if (pn == cn) order_actions(t, a->demote, a->stop[j]);
         }
         if (to >= 0 && (!in_list(u->cur, u->n_cur, to) || u->restart || w->nodes[to].fence)) {
@@ -352,6 +358,8 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
         if (promoting) {
             a->promote = (long)corral_transition_add(t, CORRAL_ACTION_PROMOTE, rid, an, to_name, 0);
             order_actions(t, a->start, a->promote);
+            /* on-fail = demote: demoted where it failed, promoted again after */
+            order_actions(t, a->demote, a->promote);
         }
         /* monitors for what starts or changes role */
         if (to >= 0 && (starting || promoting || a->demote >= 0)) {
@@ -376,20 +384,22 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
                                                   w->nodes[u->cur[j]].name, NULL,
                                                   "active on several nodes");
             if (to >= 0)
-                corral_transition_add_summary(t, in_list(u->cur, u->n_cur, to) ? CORRAL_CHANGE_RESTART
-                                                                               : CORRAL_CHANGE_START,
-                                              u->name, to_name, to_name, NULL);
+                corral_transition_add_summary(
+                    t, in_list(u->cur, u->n_cur, to) ? CORRAL_CHANGE_RESTART : CORRAL_CHANGE_START,
+                    u->name, to_name, to_name, NULL);
         } else if (!u->n_cur && to >= 0) {
             corral_transition_add_summary(t, CORRAL_CHANGE_START, u->name, NULL, to_name, NULL);
         } else if (u->n_cur && to < 0) {
             corral_transition_add_summary(t, CORRAL_CHANGE_STOP, u->name, from, NULL, w->why[ui]);
         } else if (u->n_cur && to >= 0) {
             if (to != u->cur[0])
-                corral_transition_add_summary(t, failed_here ? CORRAL_CHANGE_RECOVER : CORRAL_CHANGE_MOVE,
-                                              u->name, from, to_name, NULL);
+                corral_transition_add_summary(
+                    t, failed_here ? CORRAL_CHANGE_RECOVER : CORRAL_CHANGE_MOVE, u->name, from,
+                    to_name, NULL);
             else if (u->restart)
-                corral_transition_add_summary(t, failed_here ? CORRAL_CHANGE_RECOVER : CORRAL_CHANGE_RESTART,
-                                              u->name, from, to_name, NULL);
+                corral_transition_add_summary(
+                    t, failed_here ? CORRAL_CHANGE_RECOVER : CORRAL_CHANGE_RESTART, u->name, from,
+                    to_name, NULL);
         }
         if (promoting)
             corral_transition_add_summary(t, CORRAL_CHANGE_PROMOTE, u->name, NULL, to_name, NULL);
@@ -406,7 +416,8 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
         int pu = u->clone >= 0 ? prev->units[u->inst] : prev->units[0];
         const unit_t *p = &w->units[pu];
         order_actions(t, A[pu].start, A[ui].start);
-        for (int j = 0; j < u->n_cur; j++) order_actions(t, A[ui].stop[j], stop_on(&A[pu], p, u->cur[j]));
+        for (int j = 0; j < u->n_cur; j++)
+            order_actions(t, A[ui].stop[j], stop_on(&A[pu], p, u->cur[j]));
         /* a member waits for the one before it to be started after a restart too */
         order_actions(t, A[ui].demote, A[pu].demote);
         order_actions(t, A[pu].promote, A[ui].promote);

@@ -1,7 +1,7 @@
 /*
  * Assignment: one pass over the resources in Pacemaker's allocation order
- * (priority, then score on the current node, then scores node by node,
- * then configuration order), each resource assigning its colocation
+ * (priority, then configuration order; with a placement strategy, score on
+ * the current node and node by node before that), each resource assigning its colocation
  * primaries first and weighing its dependents' preferences, choosing the
  * best node by score, then fewest resources assigned so far, then the
  * node it runs on, then node name. Clones distribute instances; promotable
@@ -39,7 +39,8 @@ static int cmp_capacity(const ws_t *w, int a, int b)
 {
     int r = 0;
     for (int x = 0; x < w->n_util; x++) {
-        if (w->nodes[a].cap[x] > w->nodes[b].cap[x]) r--;
+        if (w->nodes[a].cap[x] > w->nodes[b].cap[x])
+            r--;
         else if (w->nodes[a].cap[x] < w->nodes[b].cap[x])
             r++;
     }
@@ -197,7 +198,8 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c)
     uint8_t *in = corral_xcalloc((size_t)w->n_nodes + 1, 1);
     for (int j = 0; j < k; j++) in[pn[j]] = 1;
     for (int n = 0; n < w->n_nodes; n++) {
-        if (k == 0) r[n] = corral_score_add(r[n], -c->score);
+        if (k == 0)
+            r[n] = corral_score_add(r[n], -c->score);
         else if (in[n]) {
             if (c->score < INF) r[n] = corral_score_add(r[n], c->score);
         } else if (c->score >= INF)
@@ -218,9 +220,8 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c)
         else
             for (int n = 0; n < w->n_nodes; n++)
                 if (r[n] != save[n])
-                    corral__sched_part(w, row, n, -1,
-                                       in[n] ? c->score : -INF, PART_COLOCATION, src, line,
-                                       corral_xasprintf("with %s", w->items[c->primary].id));
+                    corral__sched_part(w, row, n, -1, in[n] ? c->score : -INF, PART_COLOCATION, src,
+                                       line, corral_xasprintf("with %s", w->items[c->primary].id));
     }
     free(in);
     free(save);
@@ -290,7 +291,8 @@ static void merge_dependents_of(ws_t *w, int it, corral_score_t *work, double fa
     const item_t *item = &w->items[it];
     for (int j = 0; j < item->n_with_this; j++) {
         const coloc_t *c = &w->colocs[item->with_this[j]];
-        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED) continue;
+        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED)
+            continue;
         merge(w, c->dep, work, factor * (double)c->score / (double)INF, only_positive);
     }
 }
@@ -310,7 +312,8 @@ static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
     w->items[it].merging = true; /* a dependent never merges its primary back */
     for (int j = 0; j < item->n_with_this; j++) {
         const coloc_t *c = &w->colocs[item->with_this[j]];
-        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED) continue;
+        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED)
+            continue;
         if (w->items[c->dep].kind != IT_CLONE && w->items[c->dep].clone < 0) {
             /* Already placed dependents no longer pull. */
             const item_t *d = &w->items[item_for_merge(w, c->dep)];
@@ -327,9 +330,9 @@ static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
         for (int n = 0; n < w->n_nodes; n++) {
             if (r[n] == before[n]) continue;
             corral_score_t d = r[n] <= -INF ? -INF : r[n] - before[n];
-            corral__sched_part(w, row, n, -1, d, PART_DEPENDENTS, -1, 0,
-                               corral_xasprintf("preferences of resources colocated with %s",
-                                                item->id));
+            corral__sched_part(
+                w, row, n, -1, d, PART_DEPENDENTS, -1, 0,
+                corral_xasprintf("preferences of resources colocated with %s", item->id));
         }
         free(before);
     }
@@ -360,7 +363,8 @@ static int assign_unit(ws_t *w, int ui, int prefer)
         apply_primaries(w, ui, u->row, u->item);
         if (u->group >= 0 && u->gpos == 0) apply_primaries(w, ui, u->row, w->group_item[u->group]);
         merge_into_row(w, u->row, u->item, false);
-        if (u->group >= 0 && u->gpos == 0) merge_into_row(w, u->row, w->group_item[u->group], false);
+        if (u->group >= 0 && u->gpos == 0)
+            merge_into_row(w, u->row, w->group_item[u->group], false);
     }
     int chosen = -1;
     if (u->mode == UM_FROZEN) {
@@ -370,7 +374,9 @@ static int assign_unit(ws_t *w, int ui, int prefer)
         ban_capacity(w, ui, banned);
         chosen = choose(w, ui, banned, prefer);
         free(banned);
-        if (chosen < 0) corral__sched_set_why(w, ui, "no node can run it (every score is negative or the nodes are unavailable)");
+        if (chosen < 0)
+            corral__sched_set_why(
+                w, ui, "no node can run it (every score is negative or the nodes are unavailable)");
     }
     take(w, ui, chosen);
     u->done = true;
@@ -457,7 +463,8 @@ static void assign_clone(ws_t *w, int it)
     int per_node = cl->per_node > 0 ? cl->per_node : 1;
     int available = 0;
     for (int n = 0; n < w->n_nodes; n++)
-        if (w->nodes[n].avail && (w->cfg->cluster.symmetric || w->allowed[(size_t)crow * (size_t)w->n_nodes + (size_t)n]))
+        if (w->nodes[n].avail && (w->cfg->cluster.symmetric ||
+                                  w->allowed[(size_t)crow * (size_t)w->n_nodes + (size_t)n]))
             available++;
     int loop_max = available ? max / available : 1;
     if (loop_max < 1) loop_max = 1;
@@ -495,7 +502,8 @@ static void assign_clone(ws_t *w, int it)
             continue;
         }
         if (allocated >= max) {
-            corral__sched_set_why(w, inst[k], "clone %s already has max = %d instances", item->id, max);
+            corral__sched_set_why(w, inst[k], "clone %s already has max = %d instances", item->id,
+                                  max);
             u->done = true;
             continue;
         }
@@ -570,7 +578,8 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
         char *end = NULL;
         if (v) {
             lv = strtoll(v, &end, 10);
-            if (end && !*end) s = (corral_score_t)(lv > INF ? INF : (lv < -INF ? -INF : lv));
+            if (end && !*end)
+                s = (corral_score_t)(lv > INF ? INF : (lv < -INF ? -INF : lv));
             else if (!strcasecmp(v, "INFINITY") || !strcasecmp(v, "+INFINITY"))
                 s = INF;
             else if (!strcasecmp(v, "-INFINITY"))
@@ -584,11 +593,13 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
             const corral_location_t *loc = &w->cfg->locations[l];
             if (loc->role != CORRAL_ROLE_PROMOTED) continue;
             corral_ref_t r = loc->rsc;
-            bool mine = (r.kind == CORRAL_REF_CLONE && r.index == ci) ||
-                        (r.kind == CORRAL_REF_PRIMITIVE && w->cfg->resources[r.index].clone == ci) ||
-                        (r.kind == CORRAL_REF_GROUP && w->cfg->groups[r.index].clone == ci);
+            bool mine =
+                (r.kind == CORRAL_REF_CLONE && r.index == ci) ||
+                (r.kind == CORRAL_REF_PRIMITIVE && w->cfg->resources[r.index].clone == ci) ||
+                (r.kind == CORRAL_REF_GROUP && w->cfg->groups[r.index].clone == ci);
             if (!mine) continue;
-            bool hit = loc->has_rule ? corral__sched_rule_match(w, &loc->rule, node) : loc->node == node;
+            bool hit =
+                loc->has_rule ? corral__sched_rule_match(w, &loc->rule, node) : loc->node == node;
             if (!hit) continue;
             s = corral_score_add(s, loc->score);
             if (w->row_head)
@@ -630,9 +641,9 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
                                    corral_xasprintf("%s wants to run with the promoted instance",
                                                     w->items[c->dep].id));
         }
-        if (u->target_role == CORRAL_ROLE_UNPROMOTED || u->demote_only || nq_demote ||
-            u->mode == UM_FROZEN) {
-            if (u->mode == UM_FROZEN && u->cur_promoted == node) s = INF; /* stays as it is */
+        if (u->target_role == CORRAL_ROLE_UNPROMOTED || nq_demote || u->mode == UM_FROZEN) {
+            if (u->mode == UM_FROZEN && u->cur_promoted == node)
+                s = INF; /* stays as it is */
             else
                 s = -INF;
         }
@@ -704,6 +715,12 @@ static int cmp_top(const void *a, const void *b, void *ud)
     const topsort_t *x = a, *y = b;
     const ws_t *w = ud;
     if (x->priority != y->priority) return x->priority > y->priority ? -1 : 1;
+    /*
+     * Pacemaker 2.1.5 allocates by priority, then in configuration order;
+     * only with a placement strategy other than default does it also sort
+     * by the score on the current node and then node by node.
+     */
+    if (w->cfg->cluster.placement_strategy == CORRAL_PLACEMENT_DEFAULT) return x->order - y->order;
     corral_score_t sx = x->current >= 0 ? x->row[x->current] : -INF;
     corral_score_t sy = y->current >= 0 ? y->row[y->current] : -INF;
     if (sx != sy) return sx > sy ? -1 : 1;

@@ -52,8 +52,8 @@ typedef struct snode {
     corral_node_state_t state;
     bool standby;
     bool maintenance;
-    bool avail;      /* can run resources now */
-    bool fence;      /* fenced in this transition */
+    bool avail; /* can run resources now */
+    bool fence; /* fenced in this transition */
     const char *fence_reason;
     bool fenceable;  /* some device can target it and fencing is allowed */
     bool down_after; /* offline after the transition (fenced, or unclean without fencing) */
@@ -69,7 +69,7 @@ typedef struct item {
     item_kind_t kind;
     int index; /* into config resources/groups/clones */
     const char *id;
-    int clone; /* containing clone item, or -1 */
+    int clone;  /* containing clone item, or -1 */
     int *units; /* primitives: its units; group: first members' units; clone: every unit */
     int n_units;
     int row; /* clone: the clone-level row; primitive: its unit's row; group: first member's */
@@ -92,7 +92,7 @@ typedef struct coloc {
     corral_score_t score;
     corral_role_t dep_role;
     corral_role_t primary_role;
-    int src; /* config colocation index, or -1 for a group chain */
+    int src;   /* config colocation index, or -1 for a group chain */
     int group; /* group index for a chain */
     int line;
     const char *id;
@@ -100,7 +100,7 @@ typedef struct coloc {
 
 typedef enum unit_mode {
     UM_NORMAL = 0,
-    UM_FROZEN,  /* left alone where it is: unmanaged, blocked, maintenance, pending */
+    UM_FROZEN, /* left alone where it is: unmanaged, blocked, maintenance, pending */
 } unit_mode_t;
 
 /* One primitive instance. */
@@ -116,7 +116,7 @@ typedef struct unit {
     int *cur; /* nodes where it is active (counted as running) */
     int n_cur;
     int cur_promoted; /* node or -1 */
-    int *failed; /* subset of cur: a monitor failed there */
+    int *failed;      /* subset of cur: a monitor failed there */
     int n_failed;
     bool stop_failed_block;
     unit_mode_t mode;

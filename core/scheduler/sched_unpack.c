@@ -22,6 +22,10 @@ corral_score_t *corral__sched_row(ws_t *w, int row)
 void corral__sched_part(ws_t *w, int row, int node, int except, corral_score_t score, int kind,
                         int src, int line, char *detail)
 {
+    if (!w->row_head) { /* explanations not wanted */
+        free(detail);
+        return;
+    }
     corral_grow((void **)&w->parts, &w->cap_parts, w->n_parts + 1, sizeof(*w->parts));
     part_t *p = &w->parts[w->n_parts];
     p->row = row;
@@ -84,7 +88,8 @@ static bool expr_match(const ws_t *w, const corral_rule_expr_t *e, int node)
     const char *want = e->value ? e->value : "";
     long long a, b;
     int c;
-    if (parse_int(v, &a) && parse_int(want, &b)) c = (a > b) - (a < b);
+    if (parse_int(v, &a) && parse_int(want, &b))
+        c = (a > b) - (a < b);
     else
         c = strcmp(v, want);
     switch (e->op) {
@@ -343,8 +348,8 @@ static void unpack_nodes(ws_t *w)
         n->cfg = &c->nodes[i];
         n->name = c->nodes[i].name;
         n->st = corral_status_node(st, n->name);
-        /* A configured node the status does not mention is down (cleanly). */
-        n->state = n->st ? n->st->state : CORRAL_NODE_OFFLINE;
+        /* A configured node the status does not mention has the default state: online. */
+        n->state = n->st ? n->st->state : CORRAL_NODE_ONLINE;
         n->standby = c->nodes[i].standby;
         n->maintenance = c->nodes[i].maintenance;
         n->fenceable = c->cluster.stonith_enabled && w->quorum_ok && device_can_fence(c, n->name);
@@ -355,7 +360,8 @@ static void unpack_nodes(ws_t *w)
     for (int i = 0; i < w->n_nodes; i++) {
         snode_t *n = &w->nodes[i];
         if (n->state == CORRAL_NODE_UNCLEAN) {
-            if (!c->cluster.stonith_enabled) n->down_after = true; /* assumed down, as Pacemaker */
+            if (!c->cluster.stonith_enabled)
+                n->down_after = true; /* assumed down, as Pacemaker */
             else if (n->fenceable)
                 set_fence(w, i, "node is unclean");
         }
@@ -370,7 +376,8 @@ static void unpack_nodes(ws_t *w)
                 bool have = false;
                 for (int x = 0; x < w->n_util && !have; x++) have = !strcmp(w->util_keys[x], k);
                 if (have) continue;
-                w->util_keys = corral_xrealloc(w->util_keys, (size_t)(w->n_util + 1) * sizeof(char *));
+                w->util_keys =
+                    corral_xrealloc(w->util_keys, (size_t)(w->n_util + 1) * sizeof(char *));
                 w->util_keys[w->n_util++] = k;
             }
         for (size_t i = 0; i < c->n_resources; i++)
@@ -379,7 +386,8 @@ static void unpack_nodes(ws_t *w)
                 bool have = false;
                 for (int x = 0; x < w->n_util && !have; x++) have = !strcmp(w->util_keys[x], k);
                 if (have) continue;
-                w->util_keys = corral_xrealloc(w->util_keys, (size_t)(w->n_util + 1) * sizeof(char *));
+                w->util_keys =
+                    corral_xrealloc(w->util_keys, (size_t)(w->n_util + 1) * sizeof(char *));
                 w->util_keys[w->n_util++] = k;
             }
         for (int i = 0; i < w->n_nodes; i++) {
@@ -467,7 +475,8 @@ static int new_unit(ws_t *w, int prim, int clone, int inst)
     u->stickiness = eff_stickiness(w, prim);
     u->requires = r->requires;
     if (u->requires == CORRAL_REQUIRES_DEFAULT)
-        u->requires = w->cfg->cluster.stonith_enabled ? CORRAL_REQUIRES_FENCING : CORRAL_REQUIRES_QUORUM;
+    u->requires =
+        w->cfg->cluster.stonith_enabled ? CORRAL_REQUIRES_FENCING : CORRAL_REQUIRES_QUORUM;
     item_add_unit(&w->items[u->item], w->n_units);
     return w->n_units++;
 }
@@ -655,7 +664,8 @@ static void unpack_unit_states(ws_t *w)
             case CORRAL_MULTIPLE_STOP_ONLY:
                 u->multiple_active = true;
                 u->stop_only = true;
-                corral__sched_set_why(w, ui, "active on several nodes (multiple-active = stop_only)");
+                corral__sched_set_why(w, ui,
+                                      "active on several nodes (multiple-active = stop_only)");
                 break;
             default:
                 u->multiple_active = true;
@@ -754,8 +764,9 @@ static void unpack_scores(ws_t *w)
         const corral_resource_t *r = &c->resources[ref.index];
         int item = w->prim_item[ref.index];
         if (w->units[w->items[item].units[0]].ignore_failures) continue;
-        corral_score_t threshold = r->migration_threshold_set ? r->migration_threshold
-                                                              : c->cluster.default_migration_threshold;
+        corral_score_t threshold = r->migration_threshold_set
+                                       ? r->migration_threshold
+                                       : c->cluster.default_migration_threshold;
         if (threshold <= 0) continue;
         for (size_t j = 0; j < sr->n_failures; j++) {
             const corral_status_failure_t *f = &sr->failures[j];
@@ -826,7 +837,8 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
         if (c->resources[i].clone >= 0)
             w->items[w->prim_item[i]].clone = w->clone_item[c->resources[i].clone];
     for (size_t i = 0; i < c->n_groups; i++)
-        if (c->groups[i].clone >= 0) w->items[w->group_item[i]].clone = w->clone_item[c->groups[i].clone];
+        if (c->groups[i].clone >= 0)
+            w->items[w->group_item[i]].clone = w->clone_item[c->groups[i].clone];
 
     unpack_units(w);
     /* Group items hold their first member's units (for colocations naming the group). */
@@ -837,11 +849,14 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
     }
     for (size_t i = 0; i < n_items; i++) {
         item_t *it = &w->items[i];
-        if (it->kind == IT_PRIM) it->priority = corral__sched_prio(w, it->index);
+        if (it->kind == IT_PRIM)
+            it->priority = corral__sched_prio(w, it->index);
         else if (it->kind == IT_GROUP)
-            it->priority = c->groups[it->index].meta.priority_set ? c->groups[it->index].meta.priority : 0;
+            it->priority =
+                c->groups[it->index].meta.priority_set ? c->groups[it->index].meta.priority : 0;
         else
-            it->priority = c->clones[it->index].meta.priority_set ? c->clones[it->index].meta.priority : 0;
+            it->priority =
+                c->clones[it->index].meta.priority_set ? c->clones[it->index].meta.priority : 0;
     }
     unpack_unit_states(w);
     unpack_scores(w);
@@ -868,7 +883,8 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
         int f = ref_item(w, c->orders[i].first);
         if (f < 0) continue;
         item_t *it = &w->items[f];
-        it->orders_first = corral_xrealloc(it->orders_first, (size_t)(it->n_orders_first + 1) * sizeof(int));
+        it->orders_first =
+            corral_xrealloc(it->orders_first, (size_t)(it->n_orders_first + 1) * sizeof(int));
         it->orders_first[it->n_orders_first++] = (int)i;
     }
     return 0;

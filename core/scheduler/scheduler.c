@@ -149,7 +149,8 @@ static size_t collect(const ws_t *w, int row, size_t n, corral_score_part_t *out
     if (!w->row_head) return k;
     for (int pi = w->row_head[row]; pi >= 0; pi = w->parts[pi].next) {
         const part_t *p = &w->parts[pi];
-        bool applies = p->node >= 0 ? (size_t)p->node == n : (p->except < 0 || (size_t)p->except != n);
+        bool applies =
+            p->node >= 0 ? (size_t)p->node == n : (p->except < 0 || (size_t)p->except != n);
         if (!applies) continue;
         if (k < max) {
             out[k].score = p->score;
@@ -178,7 +179,7 @@ size_t corral_explanation_parts(const corral_explanation_t *e, size_t i, size_t 
             parts[k].score = -CORRAL_INFINITY;
             parts[k].what = "node";
             parts[k].id = sn->name;
-            parts[k].detail = sn->fence                                    ? "node is being fenced"
+            parts[k].detail = sn->fence                          ? "node is being fenced"
                               : sn->state == CORRAL_NODE_OFFLINE ? "node is offline"
                               : sn->state == CORRAL_NODE_UNCLEAN ? "node is unclean"
                               : sn->state == CORRAL_NODE_PENDING ? "node is pending"
