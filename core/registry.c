@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "loader.h"
 #include "log.h"
 #include "runner.h"
@@ -835,20 +835,17 @@ static bool is_integer(const char *v)
     return true;
 }
 
+/* Booleans and durations are read as the INI reads them. */
 static bool is_boolean(const char *v)
 {
-    static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (!strcasecmp(v, words[i])) return true;
-    return false;
+    bool b;
+    return corral_parse_bool(v, &b) == 0;
 }
 
 static bool is_duration(const char *v)
 {
-    const char *p = v;
-    if (!isdigit((unsigned char)*p)) return false;
-    while (isdigit((unsigned char)*p)) p++;
-    return !*p || !strcmp(p, "ms") || !strcmp(p, "s") || !strcmp(p, "min") || !strcmp(p, "h");
+    uint32_t ms;
+    return corral_parse_duration_ms(v, &ms) == 0;
 }
 
 static const char *closest_param(const corral_param_spec_t *params, const char *name)

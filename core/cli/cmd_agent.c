@@ -7,6 +7,7 @@
 
 #include "action.h"
 #include "cli.h"
+#include "config.h"
 #include "log.h"
 #include "registry.h"
 #include "util.h"
@@ -50,30 +51,6 @@ static void usage_run(FILE *out)
             "  --plug PLUG      fence actions: the target as the device calls it\n"
             "  --interval T     the recurring interval to report to the agent (default 0)\n"
             "  -v, --verbose    show the agent's informational log lines\n");
-}
-
-/* A duration as the INI writes it: 500ms, 10s, 5min, 1h, bare seconds. */
-static int parse_duration(const char *s, uint32_t *ms_out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (!s || !*s || *s == '-' || *s == '+') return -EINVAL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) return -EINVAL;
-    unsigned long long mult;
-    if (!*end || !strcmp(end, "s"))
-        mult = 1000;
-    else if (!strcmp(end, "ms"))
-        mult = 1;
-    else if (!strcmp(end, "min"))
-        mult = 60000;
-    else if (!strcmp(end, "h"))
-        mult = 3600000;
-    else
-        return -EINVAL;
-    if (v > UINT32_MAX / mult) return -ERANGE;
-    *ms_out = (uint32_t)(v * mult);
-    return 0;
 }
 
 static int open_registry(corral_registry_t **reg_out)
@@ -279,14 +256,14 @@ static int cmd_run(int argc, char **argv)
             req.kind = CORRAL_AGENT_FENCE;
             break;
         case 't':
-            if (parse_duration(optarg, &timeout_ms) < 0 || timeout_ms == 0) {
+            if (corral_parse_duration_ms(optarg, &timeout_ms) < 0 || timeout_ms == 0) {
                 corral_cli_error(
                     "--timeout '%s' is not a positive duration (e.g. 500ms, 10s, 5min).", optarg);
                 return CORRAL_EXIT_USAGE;
             }
             break;
         case OPT_INTERVAL:
-            if (parse_duration(optarg, &req.interval_ms) < 0) {
+            if (corral_parse_duration_ms(optarg, &req.interval_ms) < 0) {
                 corral_cli_error("--interval '%s' is not a duration (e.g. 10s).", optarg);
                 return CORRAL_EXIT_USAGE;
             }

@@ -30,6 +30,9 @@ out_has "$(printf 'crasher\tresource')"
 out_has "$(printf 'offon\tfence')"
 if grep -q "^bad_abi" "$TMP/out"; then fail "a refused plugin is listed"; fi
 err_has "bad_abi.so: refused"
+out_has "$(printf 'fixbridge:echo\tresource')"
+out_has "$(printf 'fixbridge:fence\tfence')"
+err_has "wrongname.so: refused: bridge calls itself 'fixbridge', not 'wrongname'"
 
 # meta
 expect 0 "meta of a resource plugin" agent meta exiter
@@ -50,6 +53,13 @@ if [ -z "$gc" ] || ! kill -0 "$gc" 2>/dev/null; then fail "the forker's grandchi
 [ -n "$gc" ] && kill "$gc" 2>/dev/null || true
 expect 3 "unimplemented action" agent run garbage promote && out_has "unimplemented (rc=3)"
 expect 0 "meta-data action" agent run exiter meta-data && out_has '<resource-agent name="exiter"'
+
+# bridged agents
+expect 0 "bridged agent" agent run fixbridge:echo start msg=hi && out_has "fixbridge:echo start: ok (rc=0)"
+out_has "hi"
+expect 0 "bridged agent meta" agent meta fixbridge:echo && out_has "msg (string, optional, default \"hello\")"
+expect 1 "broken bridged agent" agent run fixbridge:broken start && err_has "broken.fix:3: syntax error"
+expect 2 "unknown bridge" agent run nobridge:x start
 
 # fence: reboot without a reboot function is off then on.
 expect 0 "fence reboot" agent run --fence offon reboot --target n1 "log=$TMP/fence.log"

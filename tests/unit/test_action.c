@@ -466,3 +466,32 @@ Test(action, op_context_reaches_the_agent)
     corral_job_free(job);
     corral_registry_free(reg);
 }
+
+Test(action, bridged_agents_run_through_their_bridge)
+{
+    corral_registry_t *reg = fixture_registry();
+    corral_action_req_t req = {
+        .agent = "fixbridge:echo", .kind = CORRAL_AGENT_RESOURCE, .action = "start"};
+    corral_job_t *job = run(reg, &req);
+    const corral_job_result_t *r = corral_job_result(job);
+    cr_assert_eq(r->ocf_rc, 0);
+    cr_assert_eq(r->n_lines, 1);
+    cr_assert_str_eq(r->lines[0], "hello", "the description's default reached the bridge");
+    corral_job_free(job);
+
+    req.action = "meta-data";
+    job = run(reg, &req);
+    r = corral_job_result(job);
+    cr_assert_eq(r->ocf_rc, 0, "the host answers meta-data the bridge left to it");
+    cr_assert_gt(r->n_lines, 3);
+    cr_assert_str_eq(r->lines[2], "<resource-agent name=\"fixbridge:echo\" version=\"0.1\">");
+    corral_job_free(job);
+
+    corral_job_t *none = NULL;
+    char *err = NULL;
+    req.agent = "fixbridge:broken";
+    cr_assert_eq(corral_action_start(reg, &req, &none, &err), -EINVAL);
+    cr_assert_str_eq(err, "broken.fix:3: syntax error");
+    free(err);
+    corral_registry_free(reg);
+}

@@ -471,3 +471,97 @@ Test(registry, check_params_reports_every_problem)
     cr_assert_eq(corral_registry_check_params(info, 0, NULL, NULL, NULL, NULL), 1);
     corral_registry_free(reg);
 }
+
+/* ---- bridges ------------------------------------------------------------- */
+
+Test(registry, bridged_agents_are_described_through_their_bridge)
+{
+    corral_registry_t *reg = fixture_registry();
+    const corral_agent_info_t *info = NULL;
+    char *err = NULL;
+    cr_assert_eq(
+        corral_registry_describe(reg, "fixbridge:echo", CORRAL_AGENT_RESOURCE, &info, &err), 0);
+    cr_assert_str_eq(info->name, "fixbridge:echo");
+    cr_assert_str_eq(info->source, "/fixture/echo.fix");
+    cr_assert_str_eq(info->params[0].name, "msg");
+    const corral_agent_info_t *again = NULL;
+    cr_assert_eq(
+        corral_registry_describe(reg, "fixbridge:echo", CORRAL_AGENT_RESOURCE, &again, NULL), 0);
+    cr_assert_eq(info, again, "descriptions are cached");
+    cr_assert_eq(corral_registry_describe(reg, "fixbridge:echo", CORRAL_AGENT_FENCE, &info, NULL),
+                 -ENOENT);
+    cr_assert_eq(corral_registry_describe(reg, "fixbridge:fence", CORRAL_AGENT_FENCE, &info, NULL),
+                 0);
+    cr_assert_eq(
+        corral_registry_describe(reg, "fixbridge:nothing", CORRAL_AGENT_RESOURCE, &info, &err),
+        -ENOENT);
+    cr_assert_null(err);
+    cr_assert_eq(
+        corral_registry_describe(reg, "fixbridge:broken", CORRAL_AGENT_RESOURCE, &info, &err),
+        -EINVAL);
+    cr_assert_str_eq(err, "broken.fix:3: syntax error");
+    free(err);
+    err = NULL;
+    cr_assert_eq(
+        corral_registry_describe(reg, "wrongname:echo", CORRAL_AGENT_RESOURCE, &info, &err),
+        -ENOEXEC);
+    cr_assert_not_null(
+        strstr(err, "bridges/wrongname.so: refused: bridge calls itself 'fixbridge'"), "%s", err);
+    free(err);
+    corral_registry_free(reg);
+}
+
+Test(registry, list_includes_bridged_agents)
+{
+    unsetenv("CORRAL_PLUGIN_PATH");
+    corral_registry_t *reg = fixture_registry();
+    struct found f = {0};
+    cr_assert_eq(corral_registry_list(reg, on_found, &f), 0);
+    cr_assert(has(&f, "fixbridge:echo resource"));
+    cr_assert(has(&f, "fixbridge:fence fence"));
+    for (int i = 0; i < f.n; i++)
+        cr_assert(!corral_str_has_prefix(f.lines[i], "wrongname"), "a refused bridge listed");
+    for (int i = 0; i < f.n; i++) free(f.lines[i]);
+    corral_registry_free(reg);
+}
+
+/* ---- the bridge host's exec ------------------------------------------------ */
+
+Test(registry, host_exec_runs_programs_without_a_shell)
+{
+    corral_registry_t *reg = NULL;
+    cr_assert_eq(corral_registry_new(NULL, &reg), 0);
+    const corral_bridge_host_t *h = corral_registry_host(reg);
+    cr_assert_not_null(h);
+    cr_assert_str_eq(h->setting(h, "ocf-root"), corral_registry_setting(reg, "ocf-root"));
+    char *out = NULL;
+
+    cr_assert_eq(h->exec(h, NULL, NULL, NULL, 1000, &out), -EINVAL);
+    cr_assert_null(out);
+
+    char *echo[] = {"echo", "a;", "$HOME", NULL};
+    cr_assert_eq(h->exec(h, echo, NULL, NULL, 5000, &out), 0);
+    cr_assert_str_eq(out, "a; $HOME\n", "no shell expands the arguments");
+    free(out);
+
+    char *cat[] = {"cat", NULL};
+    cr_assert_eq(h->exec(h, cat, NULL, "action=off\nport=n1\n", 5000, &out), 0);
+    cr_assert_str_eq(out, "action=off\nport=n1\n");
+    free(out);
+
+    char *env[] = {"sh", "-c", "echo $FOO; exit 3", NULL};
+    char *envp[] = {"FOO=bar", "PATH=/usr/bin:/bin", NULL};
+    cr_assert_eq(h->exec(h, env, envp, NULL, 5000, &out), 3);
+    cr_assert_str_eq(out, "bar\n");
+    free(out);
+
+    char *missing[] = {"/nonexistent/program", NULL};
+    cr_assert_eq(h->exec(h, missing, NULL, NULL, 5000, &out), 127);
+    free(out);
+
+    char *slow[] = {"sleep", "30", NULL};
+    cr_assert_eq(h->exec(h, slow, NULL, NULL, 200, NULL), -ETIMEDOUT);
+
+    h->log(h, CORRAL_LOG_INFO, "bridge host log %d", 1);
+    corral_registry_free(reg);
+}
