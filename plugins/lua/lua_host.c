@@ -364,7 +364,12 @@ static void report_error(lua_State *L, const corral_op_t *op, const char *fn, in
 /* Push the action's function by name, or return false. */
 static bool get_action(lua_State *L, const char *name)
 {
-    if (lua_getglobal(L, name) == LUA_TFUNCTION) return true;
+    /* Raw: a script's own metatable on _G (strict mode) must not raise here. */
+    lua_pushglobaltable(L);
+    lua_pushstring(L, name);
+    int ty = lua_rawget(L, -2);
+    lua_remove(L, -2);
+    if (ty == LUA_TFUNCTION) return true;
     lua_pop(L, 1);
     return false;
 }

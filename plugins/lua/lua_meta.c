@@ -385,7 +385,7 @@ static int read_agent_protected(lua_State *L)
 
     lua_pushglobaltable(L);
     int g = lua_gettop(L);
-    if (lua_getfield(L, g, "agent") != LUA_TTABLE) {
+    if ((lua_pushliteral(L, "agent"), lua_rawget(L, g)) != LUA_TTABLE) {
         rc = lua_isnil(L, -1)
                  ? fail(r, 1,
                         "no `agent` table: a Lua agent declares agent = "
@@ -454,7 +454,8 @@ static int read_agent_protected(lua_State *L)
     /* The action functions. */
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         if (actions[i].kind && actions[i].kind != (int)info->kind) continue;
-        int ty = lua_getfield(L, g, actions[i].name);
+        lua_pushstring(L, actions[i].name);
+        int ty = lua_rawget(L, g);
         if (ty == LUA_TFUNCTION) {
             info->actions |= actions[i].bit;
         } else if (ty != LUA_TNIL) {
@@ -467,7 +468,8 @@ static int read_agent_protected(lua_State *L)
     }
     const char *const *req = info->kind == CORRAL_AGENT_FENCE ? required_fence : required_resource;
     for (int i = 0; req[i]; i++) {
-        if (lua_getfield(L, g, req[i]) != LUA_TFUNCTION) {
+        lua_pushstring(L, req[i]);
+        if (lua_rawget(L, g) != LUA_TFUNCTION) {
             rc = fail(r, r->start, "%s agent '%s' defines no function %s() (required: %s)",
                       info->kind == CORRAL_AGENT_FENCE ? "fence" : "resource", base, req[i],
                       info->kind == CORRAL_AGENT_FENCE ? "off, status" : "start, stop, monitor");

@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOADED_KEY "corral.loaded"
+#define LOADED_KEY  "corral.loaded"
+#define TRACKER_KEY "corral.tracker"
 
 uint64_t corral__lua_now_ms(void)
 {
@@ -391,6 +392,8 @@ static int open_sandbox(lua_State *L)
     lua_newtable(L);
     lua_pushcfunction(L, track_globals);
     lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, TRACKER_KEY);
     lua_setmetatable(L, -2);
     lua_pop(L, 1);
     return 0;
@@ -492,10 +495,18 @@ int corral__lua_load_script(lua_State *L, const char *file, const char *src, siz
     }
     lua_pop(L, 1);
 done:
-    /* From here on globals are plain: the tracking was only for loading. */
+    /* From here on globals are plain: the tracking was only for loading.
+     * A metatable the script set on _G itself (strict mode) stays. */
     lua_pushglobaltable(L);
-    lua_pushnil(L);
-    lua_setmetatable(L, -2);
+    if (lua_getmetatable(L, -1)) {
+        lua_getfield(L, LUA_REGISTRYINDEX, TRACKER_KEY);
+        bool ours = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (ours) {
+            lua_pushnil(L);
+            lua_setmetatable(L, -2);
+        }
+    }
     lua_pop(L, 1);
     return rc;
 }

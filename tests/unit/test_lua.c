@@ -286,6 +286,24 @@ Test(lua, sandbox_collectgarbage_stop_is_refused)
     res_free(&r);
 }
 
+Test(lua, a_metatable_the_script_sets_on_globals_stays)
+{
+    /* A strict-globals script: reading an undefined global raises. */
+    free(agent_file("t_strict", "agent = { kind = 'resource' }\n"
+                                "function start() return 0 end\n"
+                                "function stop() return 0 end\n"
+                                "function monitor(p)\n"
+                                "  local ok, err = pcall(function() return undefined_thing end)\n"
+                                "  return (not ok and err:find('undefined global')) and 0 or 1\n"
+                                "end\n"
+                                "setmetatable(_G, { __index = function(_, k)\n"
+                                "  error('undefined global ' .. tostring(k), 2)\n"
+                                "end })\n"));
+    res_t r = run("lua:t_strict", "monitor", NULL);
+    cr_expect_eq(r.rc, 0, "%s", r.reason);
+    res_free(&r);
+}
+
 Test(lua, runaway_loop_is_stopped_at_the_timeout)
 {
     char *file =
@@ -540,7 +558,7 @@ static const char api_src[] =
     "  assert(rc == 124 and errout:find('timed out'), 'exec timeout')\n"
     "  rc, out, errout = corral.exec({ '/nonexistent/prog' })\n"
     "  assert(rc == 127 and errout:find('cannot run'), 'missing program')\n"
-    "  rc = corral.exec({ 'sh', '-c', 'sleep 30 & exit 0' })\n"
+    "  rc = corral.exec({ 'sh', '-c', 'sleep 3 & exit 0' })\n"
     "  assert(rc == 0, 'a background grandchild is not waited for')\n"
     "  assert(corral.write_file(f .. '.m', 'x', { mode = '0600' }))\n"
     "  assert(not pcall(corral.write_file, f .. '.m', 'x', { mode = '0699' }), 'bad mode')\n"
