@@ -391,7 +391,10 @@ static int ocf_run(const corral_op_t *op)
     for (size_t i = 0;; i++) {
         const char *n = NULL, *v = NULL;
         if (!op->meta_at || op->meta_at(op, i, &n, &v) != 0) break;
-        if (n && *n) add_meta(&env, n, v ? v : "");
+        if (!n || !*n) continue;
+        add_meta(&env, n, v ? v : "");
+        /* A monitor's depth is the agent's check level (OCF). */
+        if (strcmp(n, "depth") == 0) corral__ocf_strv_setenv(&env, "OCF_CHECK_LEVEL", v ? v : "0");
     }
     /* The host's interval and timeout are the truth: set them last. */
     snprintf(buf, sizeof(buf), "%u", op->interval_ms);
@@ -405,7 +408,7 @@ static int ocf_run(const corral_op_t *op)
     rsctmp = writable_dir(e && *e ? e : "/run/resource-agents", op, "ocf-rsctmp");
     corral__ocf_strv_setenv(&env, "HA_RSCTMP", rsctmp);
     e = corral__ocf_strv_getenv(&env, "HA_VARRUN");
-    varrun = writable_dir(e && *e ? e : "/run", op, "ocf-varrun");
+    varrun = writable_dir(e && *e ? e : "/var/run", op, "ocf-varrun");
     corral__ocf_strv_setenv(&env, "HA_VARRUN", varrun);
     setup_tools(op, &env, rsctmp, &attr_file);
 

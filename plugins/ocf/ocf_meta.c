@@ -230,6 +230,10 @@ static bool parse_param(const xmlNode *p, corral__ocf_flavor_t flavor, corral_pa
         }
     }
     if (attr_true(p, "deprecated")) {
+        /* fencing.py marks an old alias (ipaddr, login, port) required like
+         * its new name (ip, username, plug): requiring both would demand the
+         * same value twice. The current name stays required. */
+        spec->required = 0;
         char *d = corral__ocf_xasprintf("%s%s(deprecated)", desc, *desc ? " " : "");
         free(desc);
         desc = d;

@@ -232,6 +232,11 @@ Test(fence_agents, describe_real_agents, .init = setup, .fini = teardown)
         corral_registry_describe(reg, "fence-agents:fence_apc", CORRAL_AGENT_FENCE, &info, &err), 0,
         "%s", err ? err : "");
     cr_expect_eq(info->actions & CORRAL_ACT_LIST, CORRAL_ACT_LIST);
+    /* An old alias is optional; its current name stays required. */
+    cr_expect(spec_of(info, "ip")->required);
+    cr_expect_not(spec_of(info, "ipaddr")->required);
+    cr_expect(spec_of(info, "username")->required);
+    cr_expect_not(spec_of(info, "login")->required);
     corral_registry_free(reg);
 }
 

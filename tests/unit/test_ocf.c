@@ -535,8 +535,11 @@ Test(ocf, environment_reaches_the_agent, .init = setup, .fini = teardown)
     outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "web:0", "notify", 0, &p, &m);
     cr_expect_eq(o.rc, CORRAL_OCF_SUCCESS, "%s", o.reason ? o.reason : "");
     outcome_free(&o);
-    cr_expect_eq(run_rc(reg, "ocf:corral-test:EnvDump", "web:0", "monitor", 15000, &p),
-                 CORRAL_OCF_NOT_RUNNING);
+    kvs_t depth = {0};
+    kvs_add(&depth, "depth", "10");
+    o = run_full(reg, "ocf:corral-test:EnvDump", "web:0", "monitor", 15000, &p, &depth);
+    cr_expect_eq(o.rc, CORRAL_OCF_NOT_RUNNING);
+    outcome_free(&o);
 
     char *dump = read_text(envfile);
     char *n = dump_block(dump, "notify");
@@ -580,6 +583,7 @@ Test(ocf, environment_reaches_the_agent, .init = setup, .fini = teardown)
 
     char *mon = dump_block(dump, "monitor");
     cr_expect(has_line(mon, "OCF_RESKEY_CRM_meta_interval=15000"), "%s", mon);
+    cr_expect(has_line(mon, "OCF_CHECK_LEVEL=10"), "%s", mon);
     /* Nothing of one action's meta leaks into the next. */
     cr_expect_null(strstr(mon, "notify_type"), "%s", mon);
     free(mon);
