@@ -71,11 +71,23 @@ static uint64_t default_stop_timeout(const corral_op_t *op)
     return t - margin;
 }
 
-/* 0, or an OCF code with the exit reason set. */
+/*
+ * 0, or an OCF code with the exit reason set. The pid files come first, so
+ * that stop can still find a service when the rest of the configuration
+ * went bad (c->pidfile is set unless the state directory is unusable).
+ */
 static int conf_load(const corral_op_t *op, proc_conf_t *c)
 {
     bool shell = false;
     memset(c, 0, sizeof(*c));
+    const char *pf = agentkit_param(op, "pidfile", NULL);
+    c->pidfile = pf ? strdup(pf) : agentkit_state_path(op, "process", ".pid");
+    if (!c->pidfile) {
+        op->set_exit_reason(op, "no usable state directory for the pid file");
+        return CORRAL_OCF_ERR_GENERIC;
+    }
+    if (asprintf(&c->startfile, "%s.starttime", c->pidfile) < 0) abort();
+    c->stop_timeout_ms = default_stop_timeout(op);
     const char *cmd = agentkit_param(op, "command", NULL);
     if (!cmd) {
         op->set_exit_reason(op, "parameter command is required");
@@ -104,13 +116,6 @@ static int conf_load(const corral_op_t *op, proc_conf_t *c)
     c->cwd = agentkit_param(op, "cwd", "/");
     c->user = agentkit_param(op, "user", NULL);
     c->log = agentkit_param(op, "log", "/dev/null");
-    const char *pf = agentkit_param(op, "pidfile", NULL);
-    c->pidfile = pf ? strdup(pf) : agentkit_state_path(op, "process", ".pid");
-    if (!c->pidfile) {
-        op->set_exit_reason(op, "no usable state directory for the pid file");
-        return CORRAL_OCF_ERR_GENERIC;
-    }
-    if (asprintf(&c->startfile, "%s.starttime", c->pidfile) < 0) abort();
     return 0;
 }
 
@@ -507,10 +512,15 @@ static int process_stop(const corral_op_t *op)
 {
     proc_conf_t c;
     int rc = conf_load(op, &c);
-    if (rc) {
-        /* Without a usable configuration nothing can have been started from it. */
-        if (rc == CORRAL_OCF_NOT_CONFIGURED) rc = CORRAL_OCF_SUCCESS;
+    if (rc && !c.pidfile) {
+        rc = CORRAL_OCF_SUCCESS; /* nothing could have started without a pid file */
         goto done;
+    }
+    if (rc) {
+        /* A configuration gone bad must not keep a service started from a good one alive. */
+        op->log(op, CORRAL_LOG_WARNING, "stopping by pid file %s despite the configuration error",
+                c.pidfile);
+        c.stop_timeout_ms = default_stop_timeout(op);
     }
     pid_t pid = service_pid(&c);
     if (pid <= 0) {

@@ -124,6 +124,18 @@ Test(plugin_process, start_monitor_stop)
     cr_expect_eq(ah_rsc(reg, "process", "stop", kv).rc, CORRAL_OCF_SUCCESS);
 }
 
+Test(plugin_process, stop_finds_the_service_even_when_the_config_went_bad)
+{
+    const char *kv[] = {pidfile_kv, "command=sleep 600", "start-wait=100ms", NULL};
+    cr_assert_eq(ah_rsc(reg, "process", "start", kv).rc, CORRAL_OCF_SUCCESS);
+    pid_t pid = service_pid();
+    cr_expect(alive(pid));
+    const char *broken[] = {pidfile_kv, "env=NOEQUALS", NULL};
+    cr_expect_eq(ah_rsc(reg, "process", "monitor", broken).rc, CORRAL_OCF_NOT_CONFIGURED);
+    cr_expect_eq(ah_rsc(reg, "process", "stop", broken).rc, CORRAL_OCF_SUCCESS);
+    cr_expect(!alive(pid));
+}
+
 Test(plugin_process, a_command_that_exits_at_once_fails_to_start)
 {
     const char *kv[] = {pidfile_kv, "command=false", NULL};
