@@ -214,7 +214,9 @@ static void child_exec(const exec_req_t *rq, int in_fd, int out_fd, int err_fd, 
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
     if (rq->cwd && chdir(rq->cwd) < 0) goto fail;
-    execvpe(rq->argv[0], rq->argv, rq->envp);
+    /* execvp searches the PATH of `environ`: with opts.env, that is the command's own. */
+    environ = rq->envp;
+    execvp(rq->argv[0], rq->argv);
 fail:
     e = errno;
     if (write(report_fd, &e, sizeof(e)) < 0) {
