@@ -37,15 +37,27 @@ import gen  # noqa: E402
 import oracle  # noqa: E402
 
 
+TIME = "/usr/bin/time"
+
+
 def measure(cmd, cap, stdout_path=None):
-    """Run cmd; return dict(wall, cpu, rss_kb, rc, timed_out)."""
+    """Run cmd; return dict(wall, cpu, rss_kb, rc, timed_out).
+
+    CPU time and peak RSS come from GNU time (-f), not from our own wait4():
+    a child forked from this (big) Python process inherits its RSS high-water
+    mark across exec, which would inflate small figures."""
     out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL
+    tf = "%s.time.%d" % (stdout_path or "/tmp/bench", os.getpid())
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, start_new_session=True)
+    p = subprocess.Popen([TIME, "-o", tf, "-f", "%U %S %M"] + cmd, stdout=out,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
     timed_out = []
+
+    seen = {}
 
     def kill():
         timed_out.append(True)
+        seen.update(peek_child(p.pid))
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -56,11 +68,46 @@ def measure(cmd, cap, stdout_path=None):
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     timer.cancel()
-    p.returncode = os.waitstatus_to_exitcode(status)
+    rc = os.waitstatus_to_exitcode(status)
+    if timed_out:
+        if stdout_path:
+            out.close()
+        if os.path.exists(tf):
+            os.unlink(tf)
+        return {"wall": wall, "cpu": seen.get("cpu", 0.0), "rss_kb": seen.get("rss_kb", 0),
+                "rc": rc, "timed_out": True}
     if stdout_path:
         out.close()
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kb": ru.ru_maxrss,
-            "rc": p.returncode, "timed_out": bool(timed_out)}
+    cpu, rss = ru.ru_utime + ru.ru_stime, 0
+    try:
+        with open(tf) as f:
+            last = f.read().strip().splitlines()[-1].split()
+        cpu, rss = float(last[0]) + float(last[1]), int(last[2])
+    except (OSError, IndexError, ValueError):
+        pass  # killed at the cap: time wrote nothing; keep the rusage figure
+    finally:
+        if os.path.exists(tf):
+            os.unlink(tf)
+    return {"wall": wall, "cpu": cpu, "rss_kb": rss, "rc": rc, "timed_out": bool(timed_out)}
+
+
+def peek_child(pid):
+    """CPU seconds and peak RSS so far of the program that GNU time runs."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kid = int(f.read().split()[0])
+        with open("/proc/%d/stat" % kid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        cpu = (int(fields[11]) + int(fields[12])) / tick
+        rss = 0
+        with open("/proc/%d/status" % kid) as f:
+            for ln in f:
+                if ln.startswith("VmHWM:"):
+                    rss = int(ln.split()[1])
+        return {"cpu": cpu, "rss_kb": rss}
+    except (OSError, IndexError, ValueError):
+        return {}
 
 
 def best_of(cmd, runs, cap, once, stdout_path=None):
@@ -121,9 +168,16 @@ def main():
         print("bench: no corral at %s: timing crm_simulate only" % a.corral, file=sys.stderr)
 
     def save():
-        tmp = res_path + ".tmp"
+        # merge with what another run may have written meanwhile
+        merged = {}
+        if os.path.exists(res_path):
+            with open(res_path) as f:
+                merged = json.load(f)
+        for k, v in results.items():
+            merged.setdefault(k, {}).update(v)
+        tmp = res_path + ".tmp.%d" % os.getpid()
         with open(tmp, "w") as f:
-            json.dump(results, f, indent=1, sort_keys=True)
+            json.dump(merged, f, indent=1, sort_keys=True)
         os.replace(tmp, res_path)
 
     rows = []
@@ -208,33 +262,38 @@ def fig(r, cap):
         return ("-", "-", "-")
     if not r["ok"]:
         if r.get("timed_out"):
-            return ("> %d s" % cap, "-", "-")
+            return ("> %d s" % cap, "≥ %.0f s" % r["cpu"] if r["cpu"] else "-",
+                    "≥ %.0f MB" % (r["rss_kb"] / 1024.0) if r["rss_kb"] else "-")
         return ("failed (rc %d)" % r["rc"], "-", "-")
     star = "*" if r["runs"] == 1 else ""
     return ("%.3f s%s" % (r["wall"], star), "%.3f s" % r["cpu"], "%.0f MB" % (r["rss_kb"] / 1024.0))
 
 
 def ratio(r, x, field):
-    """crm_simulate's figure over corral's."""
+    """crm_simulate's figure over corral's (GNU time counts CPU in 10 ms steps:
+    a corral figure under that is taken as 10 ms and the ratio marked ≥)."""
     if not r or not x or not x["ok"]:
         return "-"
+    floor = {"cpu": 0.01, "wall": 1e-3, "rss_kb": 1}[field]
+    mark = "≥ " if x[field] < floor else ""
     if not r["ok"]:
-        if r.get("timed_out") and field == "cpu":
-            return "> %.0f×" % (r["wall"] / max(x["cpu"], 1e-3))
+        if r.get("timed_out") and field == "wall":
+            return "> %.0f×" % (r["wall"] / max(x["wall"], floor))
         return "-"
-    return "%.0f×" % (r[field] / max(x[field], 1e-3))
+    return "%s%.0f×" % (mark, r[field] / max(x[field], floor))
 
 
 def fmt_row(m, n, sc, r, cap):
     c, x = r.get("crm"), r.get("corral")
-    return "| %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-        (m, n, sc) + fig(c, cap) + fig(x, cap) + (ratio(c, x, "cpu"), ratio(c, x, "rss_kb")))
+    return "| %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        (m, n, sc) + fig(c, cap) + fig(x, cap)
+        + (ratio(c, x, "wall"), ratio(c, x, "cpu"), ratio(c, x, "rss_kb")))
 
 
 def table(rows, cap):
     h = ("| nodes | resources | scenario | crm_simulate -R wall | crm cpu | crm peak RSS "
-         "| corral wall | corral cpu | corral peak RSS | cpu ratio | RSS ratio |\n"
-         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+         "| corral wall | corral cpu | corral peak RSS | wall ratio | cpu ratio | RSS ratio |\n"
+         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     return "\n".join([h] + [fmt_row(m, n, sc, r, cap) for (m, n, sc, r) in rows])
 
 

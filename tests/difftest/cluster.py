@@ -28,6 +28,26 @@ def score_str(s):
     return str(s)
 
 
+def _wrap(lines, limit=190):
+    """corral reads lines of at most 199 bytes: continue a long value on
+    indented lines (the loader joins them with a space)."""
+    out = []
+    for ln in lines:
+        if len(ln) <= limit or " = " not in ln:
+            out.append(ln)
+            continue
+        words = ln.split(" ")
+        cur = ""
+        for w in words:
+            if cur and len(cur) + 1 + len(w) > limit:
+                out.append(cur)
+                cur = "    " + w
+            else:
+                cur = cur + " " + w if cur else w
+        out.append(cur)
+    return out
+
+
 class Node:
     def __init__(self, name, nid, state="online", standby=False, attrs=None,
                  tattrs=None, capacity=None):
@@ -277,7 +297,7 @@ class Cluster:
             if o.symmetrical is not None:
                 a("symmetrical = %s" % ("true" if o.symmetrical else "false"))
             a("")
-        return "\n".join(L)
+        return "\n".join(_wrap(L))
 
     def to_status_ini(self):
         L = []
@@ -307,7 +327,7 @@ class Cluster:
                 a("failcount.%s = %s" % (n, score_str(c)))
                 a("last-failure.%s = %s" % (n, self.now))
             a("")
-        return "\n".join(L)
+        return "\n".join(_wrap(L))
 
     # -- Pacemaker CIB -------------------------------------------------------
     def to_cib(self, probes=False):
