@@ -1144,7 +1144,7 @@ Test(lua, daemon_runs_a_program_as_a_resource)
     cr_expect_eq(r.rc, 0);
     res_free(&r);
 
-    r = run("lua:daemon", "start", P("command", "/bin/sleep not-a-number"));
+    r = run("lua:daemon", "start", P("command", "/bin/sleep not-a-number", "start_wait", "2s"));
     cr_expect_eq(r.rc, CORRAL_OCF_ERR_GENERIC);
     cr_expect(strstr(r.reason, "exited right after it started"), "%s", r.reason);
     res_free(&r);
