@@ -69,7 +69,10 @@ static void base_env(corral__ocf_strv_t *env)
 
 static int fence_prefix(const struct dirent *d)
 {
-    return strncmp(d->d_name, "fence_", 6) == 0 && d->d_name[6];
+    /* fence_ack_manual ships beside the agents but is an administrator's
+     * tool (it takes a node name, not the stdin protocol or -o metadata). */
+    return strncmp(d->d_name, "fence_", 6) == 0 && d->d_name[6] &&
+           strcmp(d->d_name, "fence_ack_manual") != 0;
 }
 
 static int fa_list(const corral_bridge_host_t *h,

@@ -165,6 +165,8 @@ Test(fence_agents, list_finds_fence_programs, .init = setup, .fini = teardown)
     /* Only fence_* programs: nothing else from /usr/sbin. */
     cr_expect_null(strstr(b.s, "fence-agents:ip\n"));
     cr_expect_null(strstr(b.s, "fence-agents:crm_"));
+    /* An administrator's tool, not an agent. */
+    cr_expect_null(strstr(b.s, "fence-agents:fence_ack_manual"));
     free(dummy);
     free(test);
     corral_buf_free(&b);
