@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,6 +632,63 @@ Test(ocf, exit_reason_and_codes, .init = setup, .fini = teardown)
     cr_expect_str_eq(o.reason ? o.reason : "(none)", "envfile is not set");
     outcome_free(&o);
     free(envfile);
+    corral_registry_free(reg);
+    free(root);
+}
+
+Test(ocf, crash_is_a_failure_with_reason, .init = setup, .fini = teardown)
+{
+    char *root = fixture_root();
+    corral_registry_t *reg = new_registry(root);
+    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
+    kvs_t p = {0};
+    kvs_add(&p, "envfile", envfile);
+    kvs_add(&p, "fail_action", "monitor");
+    kvs_add(&p, "fail_signal", "SEGV");
+    outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "r", "monitor", 0, &p, NULL);
+    cr_expect_eq(o.rc, CORRAL_OCF_ERR_GENERIC);
+    cr_expect_not_null(strstr(o.reason ? o.reason : "", "killed by signal 11"), "reason: %s",
+                       o.reason ? o.reason : "(none)");
+    outcome_free(&o);
+    free(envfile);
+    corral_registry_free(reg);
+    free(root);
+}
+
+/* An agent that leaves a child holding its stdout and stderr (a daemon
+ * started without closing them) still has its result when it exits: the
+ * bridge does not wait for the pipe. If it did, the op would time out. */
+Test(ocf, lingering_child_is_not_waited_for, .init = setup, .fini = teardown)
+{
+    char *root = fixture_root();
+    corral_registry_t *reg = new_registry(root);
+    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
+    char *state = corral_xasprintf("%s/envdump.state", tmpdir);
+    kvs_t p = {0};
+    kvs_add(&p, "envfile", envfile);
+    kvs_add(&p, "state", state);
+    kvs_add(&p, "linger", "60");
+    corral_action_req_t req = {.agent = "ocf:corral-test:EnvDump",
+                               .kind = CORRAL_AGENT_RESOURCE,
+                               .instance = "r",
+                               .node = "n1",
+                               .action = "start",
+                               .timeout_ms = 20000,
+                               .params = &p.list};
+    corral_job_t *job = NULL;
+    char *err = NULL;
+    cr_assert_eq(corral_action_start(reg, &req, &job, &err), 0, "%s", err ? err : "");
+    pid_t pgid = corral_job_pid(job);
+    corral_job_wait(job);
+    const corral_job_result_t *r = corral_job_result(job);
+    cr_expect_eq(r->status, CORRAL_JOB_EXITED, "status %d (%s)", (int)r->status,
+                 r->exit_reason ? r->exit_reason : "");
+    cr_expect_eq(r->ocf_rc, CORRAL_OCF_SUCCESS);
+    /* The lingering sleep is still in the action's process group: end it. */
+    kill(-pgid, SIGKILL);
+    corral_job_free(job);
+    free(envfile);
+    free(state);
     corral_registry_free(reg);
     free(root);
 }
