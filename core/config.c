@@ -2161,13 +2161,14 @@ static const char *bool_str(bool b)
     return b ? "true" : "false";
 }
 
+/* Only what is set: an unset meta key inherits from the group or clone around it. */
 static void put_meta(lines_t *l, const corral_meta_t *m)
 {
     char buf[32];
-    line_addf(l, "priority", "%s", score_str(m->priority, buf, sizeof(buf)));
+    if (m->priority_set) line_add(l, "priority", score_str(m->priority, buf, sizeof(buf)));
     if (m->target_role) line_add(l, "target-role", role_names[m->target_role]);
     if (m->stickiness_set) line_add(l, "stickiness", score_str(m->stickiness, buf, sizeof(buf)));
-    line_add(l, "managed", bool_str(m->managed));
+    if (m->managed_set) line_add(l, "managed", bool_str(m->managed));
 }
 
 static void put_kvs(lines_t *l, const char *prefix, const corral_kvlist_t *kv)

@@ -55,9 +55,12 @@ void corral_config_free(corral_config_t *config);
  * The canonical form of a loaded config: an INI text with sections sorted
  * by kind and id, keys sorted, every value normalised (durations in ms,
  * scores as integers or INFINITY, booleans as true/false, unordered lists
- * sorted) and every default written out, so that whitespace, comments,
- * section order and equivalent spellings do not change it. It loads back
- * into an equal config. config->digest is the SHA-256 of this text.
+ * sorted) and defaults written out (except the meta keys priority,
+ * target-role, stickiness and managed, written only when set since an unset
+ * one inherits from the group or clone around it), so that whitespace,
+ * comments, section order and equivalent spellings do not change it. It
+ * loads back into an equivalent config with the same canonical form.
+ * config->digest is the SHA-256 (hex) of this text.
  * Returns a malloc'd string (caller frees).
  */
 char *corral_config_canonical(const corral_config_t *config);
@@ -70,7 +73,11 @@ void corral_diags_clear(corral_diags_t *diags);
 int corral_config_node_index(const corral_config_t *c, const char *name);
 corral_ref_t corral_config_find(const corral_config_t *c, const char *id);
 
-/** Parsers shared with the status reader and the CLI; 0 or -EINVAL. */
+/**
+ * Parsers shared with the status reader and the CLI; 0 or -EINVAL (and
+ * -ERANGE for a duration past UINT32_MAX ms, about 49 days). Scores clamp to
+ * +-INFINITY. The out-parameter is written only on success.
+ */
 int corral_parse_duration_ms(const char *s, uint32_t *ms_out);
 int corral_parse_score(const char *s, corral_score_t *score_out);
 int corral_parse_bool(const char *s, bool *b_out);

@@ -639,3 +639,147 @@ Test(config, missing_agent_as_warning)
     cr_assert_str_eq(m, "5: warning: resource d: agent 'lua:nosuchagent' not found\n");
     free(m);
 }
+
+Test(config, canonical_form)
+{
+    corral_config_t *c = load_ok("[node n1]\n[resource a]\nagent = dummy\nop.monitor = "
+                                 "interval=10s\nmanaged = yes\n[resource b]\nagent = dummy\n"
+                                 "[group g]\nresources = a b\nstickiness = 7\n"
+                                 "[location l]\nresource = g\nnode = n1\nscore = 5\n"
+                                 "[cluster]\nstonith-enabled = off\n");
+    char *s = corral_config_canonical(c);
+    cr_assert_str_eq(s, "[cluster]\n"
+                        "default-migration-threshold = INFINITY\n"
+                        "fence-action = reboot\n"
+                        "fence-timeout = 60000ms\n"
+                        "name = corral\n"
+                        "no-quorum-policy = stop\n"
+                        "placement-strategy = default\n"
+                        "recheck-interval = 900000ms\n"
+                        "start-failure-is-fatal = true\n"
+                        "startup-fencing-grace = 20000ms\n"
+                        "stonith-enabled = false\n"
+                        "stop-removed-resources = true\n"
+                        "symmetric = true\n"
+                        "\n"
+                        "[node n1]\n"
+                        "maintenance = false\n"
+                        "standby = false\n"
+                        "\n"
+                        "[resource a]\n"
+                        "agent = dummy\n"
+                        "failure-timeout = 0ms\n"
+                        "managed = true\n"
+                        "migration-threshold = INFINITY\n"
+                        "multiple-active = stop_start\n"
+                        "op.monitor = interval=10000ms on-fail=restart timeout=20000ms\n"
+                        "requires = quorum\n"
+                        "\n"
+                        "[resource b]\n"
+                        "agent = dummy\n"
+                        "failure-timeout = 0ms\n"
+                        "migration-threshold = INFINITY\n"
+                        "multiple-active = stop_start\n"
+                        "requires = quorum\n"
+                        "\n"
+                        "[group g]\n"
+                        "resources = a b\n"
+                        "stickiness = 7\n"
+                        "\n"
+                        "[location l]\n"
+                        "node = n1\n"
+                        "resource = g\n"
+                        "score = 5\n"
+                        "\n");
+    free(s);
+    corral_config_free(c);
+}
+
+Test(config, canonical_round_trip)
+{
+    /* Everything a file can say comes back the same through the canonical form. */
+    const char *text =
+        "[cluster]\nname = rt\nstonith-enabled = no\nno-quorum-policy = demote\n"
+        "default-stickiness = -3\nplacement-strategy = utilization\nfence-action = off\n"
+        "plugin-path = /p\nlua-path = /l\nocf-root = /o\nfence-agents-path = /f\n"
+        "[node n1]\nstandby = 1\nattr.x = 1\ncapacity.cpu = 4\n[node n2]\n"
+        "[resource db]\nagent = dummy\nparam.fake = a b c\n"
+        "op.monitor.promoted = interval=9s on-fail=demote\nop.monitor.unpromoted = interval=8s\n"
+        "op.stop = timeout=1min\nuses.cpu = 1\nrequires = nothing\nmultiple-active = block\n"
+        "[clone dbs]\nresource = db\npromotable = yes\npromoted-max = 2\nmax = 2\n"
+        "target-role = promoted\npriority = 4\n"
+        "[resource w1]\nagent = dummy\n[resource w2]\nagent = dummy\n"
+        "[group w]\nresources = w2 w1\nmanaged = false\n"
+        "[location l1]\nresource = dbs\nrule = attr.x gte 1 or attr.y not_defined\nscore = 3\n"
+        "role = promoted\n"
+        "[colocation c1]\nresource = w\nwith = dbs\nwith-role = promoted\nscore = INFINITY\n"
+        "[order o1]\nfirst = dbs\nfirst-action = promote\nthen = w\nthen-action = start\n"
+        "symmetrical = no\n"
+        "[order o2]\nfirst = w1\nthen = dbs\nkind = serialize\n"
+        "[fence f]\nagent = dummy\nhosts = n2 n1\nhost-map = n2:b n1:a\nlevel = 3\ndelay = 1s\n"
+        "delay-max = 2s\nop.monitor = interval=1h\n";
+    corral_config_t *a = load_ok(text);
+    char *ca = corral_config_canonical(a);
+    corral_config_t *b = load_ok(ca);
+    char *cb = corral_config_canonical(b);
+    cr_assert_str_eq(ca, cb);
+    cr_assert_str_eq(a->digest, b->digest);
+    cr_assert_eq(b->groups[0].meta.managed, false);
+    cr_assert(!b->resources[1].meta.managed_set, "members still inherit from their group");
+    cr_assert_str_eq(b->resources[b->groups[0].members[0]].id, "w2");
+    free(ca);
+    free(cb);
+    corral_config_free(a);
+    corral_config_free(b);
+}
+
+Test(config, promote_order_loop)
+{
+    /* app starts after db is promoted, and db is promoted after app starts: a loop
+     * through the implied "start before promote" of db. */
+    char *m = load_bad("[resource db]\nagent = dummy\n[clone dbs]\nresource = db\n"
+                       "promotable = true\n"
+                       "[resource app]\nagent = dummy\n"
+                       "[order a]\nfirst = dbs\nfirst-action = promote\nthen = app\n"
+                       "then-action = start\n"
+                       "[order b]\nfirst = app\nthen = dbs\n");
+    cr_assert_str_eq(m, "13: order b: makes an ordering loop: start app, then start db, then "
+                        "promote db, then start app\n");
+    free(m);
+}
+
+Test(config, optional_orders_and_soft_colocations_may_loop)
+{
+    corral_config_t *c = load_ok("[resource a]\nagent = dummy\n[resource b]\nagent = dummy\n"
+                                 "[order ab]\nfirst = a\nthen = b\n"
+                                 "[order ba]\nfirst = b\nthen = a\nkind = optional\n"
+                                 "[colocation c1]\nresource = a\nwith = b\nscore = 100\n"
+                                 "[colocation c2]\nresource = b\nwith = a\nscore = INFINITY\n"
+                                 "[colocation c3]\nresource = a\nwith = b\nscore = -INFINITY\n");
+    cr_assert_eq(c->n_orders, 2);
+    cr_assert_eq(c->n_colocations, 3);
+    corral_config_free(c);
+}
+
+Test(config, errors_before_any_section_and_empty_key)
+{
+    char *m = load_bad("x = 1\n= 2\n[node n1]\n= 3\n");
+    cr_assert_str_eq(m, "1: 'x' comes before any [section] header\n"
+                        "2: the key name before '=' is missing\n"
+                        "4: the key name before '=' is missing\n");
+    free(m);
+}
+
+Test(config, a_broken_line_silences_missing_key_echoes)
+{
+    /* The agent line is unreadable (too long): no "agent is required" on top of it. */
+    char line[300];
+    memset(line, 'a', sizeof(line));
+    line[250] = '\0';
+    char *text = corral_xasprintf("[resource r]\nagent = %s\n", line);
+    char *m = load_bad(text);
+    cr_assert_str_eq(m, "2: the line is 258 bytes long; the most is 199 (continue a long value "
+                        "on indented lines)\n");
+    free(m);
+    free(text);
+}
