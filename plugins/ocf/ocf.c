@@ -250,7 +250,15 @@ static void on_stderr(void *ud, const char *line)
 
 extern const corral_bridge_plugin_t corral_bridge_plugin;
 
-/* ocf-tools/ beside the loaded ocf.so, or NULL when it is not there. */
+static bool safe_owner(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return false;
+    if (st.st_uid != 0 && st.st_uid != geteuid()) return false;
+    return (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* ocf-tools/ beside the loaded ocf.so, or NULL when it is not there or unsafe. */
 static char *tools_dir(void)
 {
     Dl_info dl;
@@ -259,9 +267,16 @@ static char *tools_dir(void)
     char *dir =
         slash ? corral__ocf_xasprintf("%.*s/ocf-tools", (int)(slash - dl.dli_fname), dl.dli_fname)
               : corral__ocf_xstrdup("ocf-tools");
-    char *probe = corral__ocf_xasprintf("%s/crm_attribute", dir);
-    bool ok = corral__ocf_is_executable(probe);
-    free(probe);
+    /* Agents run as root and will execute these: the same rule as for
+     * plugins, nothing in there writable by anyone but root or us. */
+    static const char *const tools[] = {"crm_attribute", "crm_master", "attrd_updater", "crm_node",
+                                        "crm_mon",       "cibadmin",   "crm_resource",  NULL};
+    bool ok = safe_owner(dir);
+    for (size_t i = 0; ok && tools[i]; i++) {
+        char *t = corral__ocf_xasprintf("%s/%s", dir, tools[i]);
+        ok = corral__ocf_is_executable(t) && safe_owner(t);
+        free(t);
+    }
     if (ok) return dir;
     free(dir);
     return NULL;
@@ -275,8 +290,9 @@ static void setup_tools(const corral_op_t *op, corral__ocf_strv_t *env, const ch
     if (!dir) {
         if (op->log)
             op->log(op, CORRAL_LOG_DEBUG,
-                    "ocf bridge: no ocf-tools directory beside ocf.so; agents' attribute "
-                    "updates go to the real Pacemaker tools");
+                    "ocf bridge: no usable ocf-tools directory beside ocf.so (missing, or "
+                    "writable by others); agents' attribute updates go to the real Pacemaker "
+                    "tools");
         return;
     }
     char *file = corral__ocf_xasprintf("%s/corral-attrs-XXXXXX", tmpdir);

@@ -739,6 +739,44 @@ Test(ocf, attribute_tools_reach_the_host, .init = setup, .fini = teardown)
     free(root);
 }
 
+/* A copy of the bridge whose ocf-tools directory anyone may write: the
+ * bridge does not let agents run those tools, so the update never reaches
+ * the host (the real crm_attribute fails without a cluster). */
+Test(ocf, unsafe_tools_are_not_used, .init = setup, .fini = teardown)
+{
+    const char *build = getenv("CORRAL_BUILD_DIR");
+    cr_assert_not_null(build);
+    char *cmd = corral_xasprintf("mkdir -p '%s/plug/bridges' && cp '%s/lib/corral/bridges/ocf.so' "
+                                 "'%s/plug/bridges/' && cp -r '%s/lib/corral/bridges/ocf-tools' "
+                                 "'%s/plug/bridges/' && chmod 0777 '%s/plug/bridges/ocf-tools'",
+                                 tmpdir, build, tmpdir, build, tmpdir, tmpdir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    free(cmd);
+    char *plugdir = corral_xasprintf("%s/plug", tmpdir);
+    setenv("CORRAL_PLUGIN_PATH", plugdir, 1);
+    char *root = fixture_root();
+    corral_registry_t *reg = new_registry(root);
+    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
+    char *state = corral_xasprintf("%s/envdump.state", tmpdir);
+    kvs_t p = {0};
+    kvs_add(&p, "envfile", envfile);
+    kvs_add(&p, "state", state);
+    kvs_add(&p, "attr_name", "site-ok");
+    kvs_add(&p, "attr_value", "1");
+    outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "r", "start", 0, &p, NULL);
+    cr_expect_eq(o.rc, CORRAL_OCF_ERR_GENERIC, "the real crm_attribute should have failed");
+    cr_expect_str_eq(o.attrs, "");
+    outcome_free(&o);
+    char *dump = read_text(envfile);
+    cr_expect_null(strstr(dump, "ocf-tools"), "%s", dump);
+    free(dump);
+    free(envfile);
+    free(state);
+    corral_registry_free(reg);
+    free(root);
+    free(plugdir);
+}
+
 Test(ocf, missing_agent_is_not_installed, .init = setup, .fini = teardown)
 {
     corral_registry_t *reg = new_registry(SYS_OCF_ROOT);
