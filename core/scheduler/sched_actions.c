@@ -56,18 +56,7 @@ static void apply_order_runnability(ws_t *w)
             const char *fa = o->first_action ? o->first_action : "start";
             const char *ta = o->then_action ? o->then_action : fa;
             if (strcmp(fa, "start") || strcmp(ta, "start")) continue;
-            int fi = -1, ti = -1;
-            /* Resolve like constraints: inside a clone means the clone. */
-            for (int it = 0; it < w->n_items; it++) {
-                const item_t *x = &w->items[it];
-                corral_ref_kind_t k = x->kind == IT_PRIM    ? CORRAL_REF_PRIMITIVE
-                                      : x->kind == IT_GROUP ? CORRAL_REF_GROUP
-                                                            : CORRAL_REF_CLONE;
-                if (k == o->first.kind && x->index == o->first.index)
-                    fi = x->clone >= 0 ? x->clone : it;
-                if (k == o->then.kind && x->index == o->then.index)
-                    ti = x->clone >= 0 ? x->clone : it;
-            }
+            int fi = corral__sched_ref_item(w, o->first), ti = corral__sched_ref_item(w, o->then);
             if (fi < 0 || ti < 0) continue;
             int *fu, nf, *tu, nt;
             item_units(w, fi, &fu, &nf);
@@ -98,14 +87,7 @@ static void apply_order_runnability(ws_t *w)
 
 static int order_item(const ws_t *w, corral_ref_t r)
 {
-    for (int it = 0; it < w->n_items; it++) {
-        const item_t *x = &w->items[it];
-        corral_ref_kind_t k = x->kind == IT_PRIM    ? CORRAL_REF_PRIMITIVE
-                              : x->kind == IT_GROUP ? CORRAL_REF_GROUP
-                                                    : CORRAL_REF_CLONE;
-        if (k == r.kind && x->index == r.index) return x->clone >= 0 ? x->clone : it;
-    }
-    return -1;
+    return corral__sched_ref_item(w, r);
 }
 
 /* Whether unit u stops on one of its current nodes in this transition. */
@@ -435,38 +417,48 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
     /* Placement: every primitive, its nodes sorted. */
     t->placement = corral_xcalloc(c->n_resources + 1, sizeof(corral_placement_t));
     t->n_placement = c->n_resources;
+    uint8_t *seen = corral_xcalloc((size_t)w->n_nodes + 1, 1);
+    int *nodes = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
+    int *prom = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
     for (size_t p = 0; p < c->n_resources; p++) {
         corral_placement_t *pl = &t->placement[p];
         pl->resource = corral_xstrdup(c->resources[p].id);
         pl->promotable = c->resources[p].clone >= 0 && c->clones[c->resources[p].clone].promotable;
         const item_t *it = &w->items[w->prim_item[p]];
-        pl->nodes = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(char *));
-        pl->promoted = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(char *));
-        uint8_t *seen = corral_xcalloc((size_t)w->n_nodes + 1, 1);
+        int nn = 0, np = 0;
         for (int k = 0; k < it->n_units; k++) {
             const unit_t *u = &w->units[it->units[k]];
             if (u->mode == UM_FROZEN) {
                 for (int j = 0; j < u->n_cur; j++)
                     if (!seen[u->cur[j]]) {
                         seen[u->cur[j]] = 1;
-                        pl->nodes[pl->n_nodes++] = corral_xstrdup(w->nodes[u->cur[j]].name);
+                        nodes[nn++] = u->cur[j];
                     }
-                if (u->cur_promoted >= 0 && pl->promotable)
-                    pl->promoted[pl->n_promoted++] = corral_xstrdup(w->nodes[u->cur_promoted].name);
+                if (u->cur_promoted >= 0 && pl->promotable && np < w->n_nodes)
+                    prom[np++] = u->cur_promoted;
                 continue;
             }
             if (u->assigned < 0) continue;
             if (!seen[u->assigned]) {
                 seen[u->assigned] = 1;
-                pl->nodes[pl->n_nodes++] = corral_xstrdup(w->nodes[u->assigned].name);
+                nodes[nn++] = u->assigned;
             }
-            if (u->promote && pl->promotable)
-                pl->promoted[pl->n_promoted++] = corral_xstrdup(w->nodes[u->assigned].name);
+            if (u->promote && pl->promotable && np < w->n_nodes) prom[np++] = u->assigned;
         }
-        free(seen);
-        qsort(pl->nodes, pl->n_nodes, sizeof(char *), cmp_names);
-        qsort(pl->promoted, pl->n_promoted, sizeof(char *), cmp_names);
+        pl->nodes = corral_xcalloc((size_t)nn + 1, sizeof(char *));
+        pl->promoted = corral_xcalloc((size_t)np + 1, sizeof(char *));
+        for (int k = 0; k < nn; k++) {
+            seen[nodes[k]] = 0;
+            pl->nodes[pl->n_nodes++] = corral_xstrdup(w->nodes[nodes[k]].name);
+        }
+        for (int k = 0; k < np; k++)
+            pl->promoted[pl->n_promoted++] = corral_xstrdup(w->nodes[prom[k]].name);
+        if (pl->n_nodes > 1) qsort(pl->nodes, pl->n_nodes, sizeof(char *), cmp_names);
+        if (pl->n_promoted > 1) qsort(pl->promoted, pl->n_promoted, sizeof(char *), cmp_names);
     }
+    free(seen);
+    free(nodes);
+    free(prom);
     for (int ui = 0; ui < w->n_units; ui++) free(A[ui].stop);
     free(A);
     free(fence);

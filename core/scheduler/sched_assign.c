@@ -186,16 +186,13 @@ static int primary_nodes(ws_t *w, const coloc_t *c, int *out)
 /* Apply a colocation to a dependent's row, with Pacemaker's rollback of optional ones. */
 static void apply_coloc(ws_t *w, int row, const coloc_t *c)
 {
-    int *pn = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
+    int *pn = w->scratch_nodes;
     int k = primary_nodes(w, c, pn);
     corral_score_t *r = corral__sched_row(w, row);
-    if (k == 0 && c->score < 0) {
-        free(pn);
-        return;
-    }
-    corral_score_t *save = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+    if (k == 0 && c->score < 0) return;
+    corral_score_t *save = w->scratch;
     memcpy(save, r, (size_t)w->n_nodes * sizeof(corral_score_t));
-    uint8_t *in = corral_xcalloc((size_t)w->n_nodes + 1, 1);
+    uint8_t *in = w->scratch_in;
     for (int j = 0; j < k; j++) in[pn[j]] = 1;
     for (int n = 0; n < w->n_nodes; n++) {
         if (k == 0)
@@ -223,9 +220,7 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c)
                     corral__sched_part(w, row, n, -1, in[n] ? c->score : -INF, PART_COLOCATION, src,
                                        line, corral_xasprintf("with %s", w->items[c->primary].id));
     }
-    free(in);
-    free(save);
-    free(pn);
+    for (int j = 0; j < k; j++) in[pn[j]] = 0;
 }
 
 /* The row holding an item's own preferences when it is merged into a primary. */

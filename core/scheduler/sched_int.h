@@ -169,6 +169,10 @@ typedef struct ws {
     int *clone_item;
     int *order_first_unit_dummy;
     char **why; /* per unit: why it does not run (owned) */
+    /* scratch rows for apply_coloc (never re-entered) */
+    corral_score_t *scratch;
+    uint8_t *scratch_in;
+    int *scratch_nodes;
 } ws_t;
 
 /* sched_unpack.c */
@@ -177,6 +181,8 @@ void corral__sched_free(ws_t *w);
 void corral__sched_part(ws_t *w, int row, int node, int except, corral_score_t score, int kind,
                         int src, int line, char *detail);
 corral_score_t *corral__sched_row(ws_t *w, int row);
+/* The item a constraint names (inside a clone: the clone), or -1. */
+int corral__sched_ref_item(const ws_t *w, corral_ref_t ref);
 const char *corral__sched_attr(const ws_t *w, int node, const char *name);
 bool corral__sched_rule_match(const ws_t *w, const corral_rule_t *rule, int node);
 void corral__sched_set_why(ws_t *w, int unit, const char *fmt, ...)

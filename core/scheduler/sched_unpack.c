@@ -209,7 +209,7 @@ static void item_add_unit(item_t *it, int u)
 }
 
 /* The item a constraint reference names; anything inside a clone means the clone. */
-static int ref_item(const ws_t *w, corral_ref_t ref)
+int corral__sched_ref_item(const ws_t *w, corral_ref_t ref)
 {
     switch (ref.kind) {
     case CORRAL_REF_PRIMITIVE:
@@ -267,7 +267,7 @@ static void apply_location(ws_t *w, int li)
 {
     const corral_location_t *l = &w->cfg->locations[li];
     if (l->role == CORRAL_ROLE_PROMOTED) return; /* promotion only */
-    int it = ref_item(w, l->rsc);
+    int it = corral__sched_ref_item(w, l->rsc);
     if (it < 0) return;
     const item_t *item = &w->items[it];
     int full_row = -1;
@@ -820,6 +820,9 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
     w->cfg = c;
     w->st = st;
     unpack_nodes(w);
+    w->scratch = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(corral_score_t));
+    w->scratch_in = corral_xcalloc((size_t)w->n_nodes + 1, 1);
+    w->scratch_nodes = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
     unpack_failure_node_effects(w);
 
     size_t n_items = c->n_resources + c->n_groups + c->n_clones;
@@ -869,8 +872,8 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
     w->colocs = corral_xcalloc(c->n_colocations + n_chain + 1, sizeof(coloc_t));
     for (size_t i = 0; i < c->n_colocations; i++) {
         const corral_colocation_t *cc = &c->colocations[i];
-        add_coloc(w, ref_item(w, cc->rsc), ref_item(w, cc->with), cc->score, cc->role,
-                  cc->with_role, (int)i, -1, cc->line, cc->id);
+        add_coloc(w, corral__sched_ref_item(w, cc->rsc), corral__sched_ref_item(w, cc->with),
+                  cc->score, cc->role, cc->with_role, (int)i, -1, cc->line, cc->id);
     }
     for (size_t g = 0; g < c->n_groups; g++) {
         const corral_group_t *gr = &c->groups[g];
@@ -880,7 +883,7 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
                       CORRAL_ROLE_ANY, CORRAL_ROLE_ANY, -1, (int)g, gr->line, gr->id);
     }
     for (size_t i = 0; i < c->n_orders; i++) {
-        int f = ref_item(w, c->orders[i].first);
+        int f = corral__sched_ref_item(w, c->orders[i].first);
         if (f < 0) continue;
         item_t *it = &w->items[f];
         it->orders_first =
@@ -919,6 +922,9 @@ void corral__sched_free(ws_t *w)
     for (size_t i = 0; i < w->n_parts; i++) free(w->parts[i].detail);
     free(w->parts);
     free(w->util_keys);
+    free(w->scratch);
+    free(w->scratch_in);
+    free(w->scratch_nodes);
     free(w->prim_item);
     free(w->group_item);
     free(w->clone_item);
