@@ -223,38 +223,59 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c)
     for (int j = 0; j < k; j++) in[pn[j]] = 0;
 }
 
-/* The row holding an item's own preferences when it is merged into a primary. */
-static int item_pref_row(const ws_t *w, int it)
+/* A group's first and last members' items. */
+static int group_member_item(const ws_t *w, int group, bool last)
 {
-    const item_t *item = &w->items[it];
-    if (item->kind == IT_GROUP)
-        return w->items[w->prim_item[w->cfg->groups[item->index].members[0]]].row;
-    return item->row;
+    const corral_group_t *g = &w->cfg->groups[group];
+    return w->prim_item[g->members[last ? g->n_members - 1 : 0]];
 }
 
-static int item_for_merge(const ws_t *w, int it)
+/*
+ * The colocations whose dependents weigh on an item's placement: its own,
+ * and for a group's last member those naming the group (Pacemaker hands a
+ * group's "with group" colocations to its last member).
+ */
+static void with_this_of(const ws_t *w, int it, const int **l1, int *n1, const int **l2, int *n2)
 {
     const item_t *item = &w->items[it];
-    if (item->kind == IT_GROUP) return w->prim_item[w->cfg->groups[item->index].members[0]];
-    return it;
+    *l1 = item->with_this;
+    *n1 = item->n_with_this;
+    *l2 = NULL;
+    *n2 = 0;
+    if (item->kind != IT_PRIM || item->clone >= 0) return;
+    int g = w->cfg->resources[item->index].group;
+    if (g < 0 || group_member_item(w, g, true) != it) return;
+    *l2 = w->items[w->group_item[g]].with_this;
+    *n2 = w->items[w->group_item[g]].n_with_this;
 }
 
-static void merge_dependents_of(ws_t *w, int it, corral_score_t *work, double factor,
-                                bool only_positive);
-
-/* Pacemaker's add_colocated_node_scores: a dependent's scores, weighted, into work. */
-static void merge(ws_t *w, int dep_it, corral_score_t *work, double factor, bool only_positive)
+static bool merge_skips(const coloc_t *c)
 {
-    int it = item_for_merge(w, dep_it);
+    return c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED;
+}
+
+/*
+ * Pacemaker 2.1.5's merge of a dependent's node scores into a primary's
+ * (pcmk__native_merge_weights): add the dependent's scores times `factor`,
+ * then, if some node is still usable, recurse into the dependent's own
+ * dependents with factor sign(factor) * score / INFINITY (the sign carries,
+ * the magnitude does not multiply); if no node is usable, roll back.
+ */
+static void native_merge(ws_t *w, int it, corral_score_t *work, double factor, bool only_positive)
+{
     item_t *item = &w->items[it];
+    if (item->kind == IT_GROUP) { /* a group deeper in the chain weighs by its last member */
+        native_merge(w, group_member_item(w, item->index, true), work, factor, only_positive);
+        return;
+    }
     if (item->merging) return;
     item->merging = true;
-    const corral_score_t *dep = corral__sched_row(w, item_pref_row(w, it));
+    const corral_score_t *dep = corral__sched_row(w, item->row);
     corral_score_t *tmp = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
     memcpy(tmp, work, (size_t)w->n_nodes * sizeof(corral_score_t));
     for (int n = 0; n < w->n_nodes; n++) {
         corral_score_t s = eff(w, dep, n);
-        if (factor < 0 && s < 0) continue;
+        if (factor < 0 && s < 0) continue; /* a double negative is no preference */
         if (tmp[n] == SCORE_HACK) continue;
         double wf = factor * (double)s;
         int wt = (int)(wf < 0 ? wf - 0.5 : wf + 0.5);
@@ -268,35 +289,51 @@ static void merge(ws_t *w, int dep_it, corral_score_t *work, double factor, bool
         tmp[n] = ns;
     }
     if (any_available(w, tmp)) {
-        merge_dependents_of(w, it, tmp, factor, only_positive);
-        if (dep_it != it) merge_dependents_of(w, dep_it, tmp, factor, only_positive);
+        double mult = factor < 0 ? -1.0 : 1.0;
+        const int *l[2];
+        int nl[2];
+        with_this_of(w, it, &l[0], &nl[0], &l[1], &nl[1]);
+        for (int x = 0; x < 2; x++)
+            for (int j = 0; j < nl[x]; j++) {
+                const coloc_t *c = &w->colocs[l[x][j]];
+                if (merge_skips(c)) continue;
+                native_merge(w, c->dep, tmp, mult * (double)c->score / (double)INF, only_positive);
+            }
         if (only_positive)
             for (int n = 0; n < w->n_nodes; n++)
                 if (tmp[n] == SCORE_HACK) tmp[n] = 1;
         memcpy(work, tmp, (size_t)w->n_nodes * sizeof(corral_score_t));
     }
-    /* else: rolled back, the dependent cannot run anywhere the primary could */
     free(tmp);
     item->merging = false;
 }
 
-static void merge_dependents_of(ws_t *w, int it, corral_score_t *work, double factor,
-                                bool only_positive)
+/* The first level: a group dependent weighs by its first member and its own dependents. */
+static void merge_top(ws_t *w, int dep_it, corral_score_t *work, double factor, bool only_positive)
 {
-    const item_t *item = &w->items[it];
+    item_t *item = &w->items[dep_it];
+    if (item->kind != IT_GROUP) {
+        native_merge(w, dep_it, work, factor, only_positive);
+        return;
+    }
+    if (item->merging) return;
+    item->merging = true;
+    native_merge(w, group_member_item(w, item->index, false), work, factor, only_positive);
     for (int j = 0; j < item->n_with_this; j++) {
         const coloc_t *c = &w->colocs[item->with_this[j]];
-        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED)
-            continue;
-        merge(w, c->dep, work, factor * (double)c->score / (double)INF, only_positive);
+        if (merge_skips(c)) continue;
+        native_merge(w, c->dep, work, (double)c->score / (double)INF, only_positive);
     }
+    item->merging = false;
 }
 
 /* The primary's row weighed with its dependents' preferences, parts recorded. */
 static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
 {
-    const item_t *item = &w->items[it];
-    if (!item->n_with_this) return;
+    const int *l[2];
+    int nl[2];
+    with_this_of(w, it, &l[0], &nl[0], &l[1], &nl[1]);
+    if (!nl[0] && !nl[1]) return;
     corral_score_t *r = corral__sched_row(w, row);
     corral_score_t *before = NULL;
     if (w->row_head) {
@@ -305,21 +342,12 @@ static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
     }
     bool was = w->items[it].merging;
     w->items[it].merging = true; /* a dependent never merges its primary back */
-    for (int j = 0; j < item->n_with_this; j++) {
-        const coloc_t *c = &w->colocs[item->with_this[j]];
-        if (c->dep_role == CORRAL_ROLE_PROMOTED || c->primary_role == CORRAL_ROLE_PROMOTED)
-            continue;
-        if (w->items[c->dep].kind != IT_CLONE && w->items[c->dep].clone < 0) {
-            /* Already placed dependents no longer pull. */
-            const item_t *d = &w->items[item_for_merge(w, c->dep)];
-            if (w->units[d->units[0]].done) continue;
+    for (int x = 0; x < 2; x++)
+        for (int j = 0; j < nl[x]; j++) {
+            const coloc_t *c = &w->colocs[l[x][j]];
+            if (merge_skips(c)) continue;
+            merge_top(w, c->dep, r, (double)c->score / (double)INF, only_positive);
         }
-        corral_score_t *work = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
-        memcpy(work, r, (size_t)w->n_nodes * sizeof(corral_score_t));
-        merge(w, c->dep, work, (double)c->score / (double)INF, only_positive);
-        memcpy(r, work, (size_t)w->n_nodes * sizeof(corral_score_t));
-        free(work);
-    }
     w->items[it].merging = was;
     if (before) {
         for (int n = 0; n < w->n_nodes; n++) {
@@ -327,7 +355,7 @@ static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
             corral_score_t d = r[n] <= -INF ? -INF : r[n] - before[n];
             corral__sched_part(
                 w, row, n, -1, d, PART_DEPENDENTS, -1, 0,
-                corral_xasprintf("preferences of resources colocated with %s", item->id));
+                corral_xasprintf("preferences of resources colocated with %s", w->items[it].id));
         }
         free(before);
     }
@@ -456,6 +484,11 @@ static void assign_clone(ws_t *w, int it)
 
     int max = cl->max < 0 ? w->n_nodes : cl->max;
     int per_node = cl->per_node > 0 ? cl->per_node : 1;
+    /*
+     * Pacemaker 2.1.5 places at most one instance of an anonymous clone per
+     * node whatever per-node says (observed with crm_simulate); do the same.
+     */
+    if (!cl->unique) per_node = 1;
     int available = 0;
     for (int n = 0; n < w->n_nodes; n++)
         if (w->nodes[n].avail && (w->cfg->cluster.symmetric ||
@@ -623,7 +656,9 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
         for (int j = 0; j < item->n_with_this; j++) {
             const coloc_t *c = &w->colocs[item->with_this[j]];
             if (c->primary_role != CORRAL_ROLE_PROMOTED) continue;
-            int drow = item_pref_row(w, c->dep);
+            int drow = w->items[c->dep].kind == IT_GROUP
+                           ? w->items[group_member_item(w, w->items[c->dep].index, false)].row
+                           : w->items[c->dep].row;
             corral_score_t ds = eff(w, corral__sched_row(w, drow), node);
             double wf = (double)c->score / (double)INF * (double)ds;
             int wt = (int)(wf < 0 ? wf - 0.5 : wf + 0.5);

@@ -5,8 +5,8 @@ is checked against crm_simulate with oracle.py."""
 import os, sys, textwrap
 OUT = sys.argv[1]
 CASES = []
-def case(name, shows, body, status=None, cluster="", nodes=("n1","n2","n3"), node_extra=None, oracle_skip=None, err=None):
-    CASES.append((name, shows, body, status, cluster, nodes, node_extra or {}, oracle_skip, err))
+def case(name, shows, body, status=None, cluster="", nodes=("n1","n2","n3"), node_extra=None, oracle_skip=None, err=None, example=None):
+    CASES.append((name, shows, body, status, cluster, nodes, node_extra or {}, oracle_skip, err, example))
 
 def R(*ids, extra=""):
     return "".join(f"[resource {i}]\nagent = dummy\n{extra}\n" for i in ids)
@@ -100,7 +100,8 @@ case("clone-everywhere", "an anonymous clone runs one instance per node by defau
 case("clone-max2-after-prims", "clone max=2 after two primitives: instances go to the least loaded nodes", R("r1","r2") + CL + "[clone cc]\nresource = c\nmax = 2\n")
 case("clone-max2-between", "a clone between primitives counts for the later ones", R("r1") + CL + "[clone cc]\nresource = c\nmax = 2\n" + R("r2"))
 case("clone-more-than-nodes", "clone max 5 on 3 nodes, per-node 1: three instances", CL + "[clone cc]\nresource = c\nmax = 5\n")
-case("clone-per-node", "per-node 2 lets a node run two instances", CL + "[clone cc]\nresource = c\nmax = 5\nper-node = 2\n")
+case("clone-per-node", "per-node 2 on an anonymous clone: Pacemaker 2.1.5 still starts one instance per node", CL + "[clone cc]\nresource = c\nmax = 5\nper-node = 2\n")
+case("clone-unique-per-node", "a globally unique clone with per-node 2: two instances on each node", CL + "[clone cc]\nresource = c\nmax = 4\nper-node = 2\nunique = true\n", nodes=("n1","n2"))
 case("clone-node-lost", "a node with a clone instance is lost: the instance is not replaced elsewhere", CL + "[clone cc]\nresource = c\n",
      status="[node n1]\n[node n2]\n[node n3]\nstate = offline\n[resource c]\nactive-on = n1 n2 n3\n")
 case("clone-colocated-pulls", "a primitive colocated with a clone pulls an instance to its node", CL + "[clone cc]\nresource = c\nmax = 2\n" + R("r1") + "[colocation k]\nresource = r1\nwith = cc\nscore = INFINITY\n[location l1]\nresource = r1\nnode = n3\nscore = 10\n")
@@ -204,7 +205,33 @@ case("bad-status-unknown-resource", "a status naming an unknown resource is refu
 case("bad-status-key", "a status with an unknown key is refused", R("r1"), status="[resource r1]\nactive-on = n1\nbogus = 1\n", err="status.ini:3:")
 case("bad-config", "a config failing verification is refused with every error", R("r1") + "[location l1]\nresource = nope\nnode = n1\nscore = 1\n", err="config.ini:")
 
-for name, shows, body, status, cluster, nodes, node_extra, oracle_skip, err in CASES:
+# ---- the redundancy layouts of etc/examples, losing nodes
+AP_ON_ALPHA = "[resource vip]\nactive-on = alpha\n[resource data]\nactive-on = alpha\n[resource server]\nactive-on = alpha\n"
+case("example-active-passive-fresh", "active/passive: the service starts on its preferred node", "", example="active-passive.ini")
+case("example-active-passive-lose-active", "active/passive: the active node is lost, fenced, the service starts on the passive one", "", example="active-passive.ini",
+     status="[node alpha]\nstate = unclean\n[node beta]\n" + AP_ON_ALPHA)
+case("example-active-passive-no-failback", "active/passive: the first node returns; stickiness keeps the service where it is", "", example="active-passive.ini",
+     status=AP_ON_ALPHA.replace("alpha", "beta"))
+case("example-active-passive-member-fails", "active/passive: the server's monitor fails; it restarts in place, the rest stays", "", example="active-passive.ini",
+     status=AP_ON_ALPHA.replace("[resource server]\nactive-on = alpha\n", "[resource server]\nactive-on = alpha\nfailed-on = alpha\nfailcount.alpha = 1\n"))
+NP1 = "[resource svc1]\nactive-on = n1\n[resource svc2]\nactive-on = n2\n[resource svc3]\nactive-on = n3\n"
+case("example-n-plus-1-fresh", "N+1: each service on its own node, the spare idle", "", example="n-plus-1.ini")
+case("example-n-plus-1-lose-node", "N+1: a node is lost and fenced; its service moves to the spare", "", example="n-plus-1.ini",
+     status="[node n2]\nstate = unclean\n" + NP1)
+case("example-n-plus-1-lose-two", "N+1: a second node lost while the spare is taken: its service cannot run", "", example="n-plus-1.ini",
+     status="[node n2]\nstate = offline\n[node n3]\nstate = offline\n[resource svc1]\nactive-on = n1\n[resource svc2]\nactive-on = spare\n[resource svc3]\nactive-on = n3\n")
+case("example-n-plus-1-node-back", "N+1: the lost node returns; its service stays on the spare (stickiness)", "", example="n-plus-1.ini",
+     status="[resource svc1]\nactive-on = n1\n[resource svc2]\nactive-on = spare\n[resource svc3]\nactive-on = n3\n")
+N2N = "[resource web]\nactive-on = n1 n2 n3\n[resource vip1]\nactive-on = n1\n[resource vip2]\nactive-on = n2\n[resource vip3]\nactive-on = n3\n"
+case("example-n-to-n-fresh", "N-to-N: the web clone everywhere, one address per node", "", example="n-to-n.ini")
+case("example-n-to-n-steady", "N-to-N: a settled cluster has nothing to do", "", example="n-to-n.ini", status=N2N)
+case("example-n-to-n-lose-node", "N-to-N: a node is lost and fenced; its address moves to a survivor", "", example="n-to-n.ini",
+     status="[node n3]\nstate = unclean\n" + N2N)
+case("example-n-to-n-web-fails", "N-to-N: a web instance fails past its threshold-less restart: recovered in place", "", example="n-to-n.ini",
+     status=N2N.replace("active-on = n1 n2 n3\n", "active-on = n1 n2 n3\nfailed-on = n2\nfailcount.n2 = 1\n"))
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+for name, shows, body, status, cluster, nodes, node_extra, oracle_skip, err, example in CASES:
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
     head = f"# shows: {shows}\n"
@@ -215,6 +242,8 @@ for name, shows, body, status, cluster, nodes, node_extra, oracle_skip, err in C
     for n in nodes:
         cfg += f"[node {n}]\n" + node_extra.get(n, "") + "\n"
     cfg += body
+    if example:
+        cfg = head + open(os.path.join(HERE, "..", "..", "etc", "examples", example)).read()
     open(os.path.join(d, "config.ini"), "w").write(cfg)
     if status is not None:
         open(os.path.join(d, "status.ini"), "w").write(status)

@@ -313,7 +313,8 @@ def to_cib(cfg, st):
         a('<lrm id="%s"><lrm_resources>' % nid)
         for rid in prims:
             kv = srs.get(rid, {})
-            if name not in kv.get("active-on", "").split():
+            # corral: nothing runs on a node that is down cleanly
+            if name not in kv.get("active-on", "").split() or state == "offline":
                 continue
             typ = "Stateful" if rid in promotable else "Dummy"
             a('<lrm_resource id="%s" type="%s" class="ocf" provider="pacemaker">' % (rid, typ))
