@@ -138,7 +138,7 @@ static int list_dir(void *ud, const char *dir)
         if (names[n]) n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1) qsort(names, n, sizeof(*names), cmp_str);
 
     for (size_t i = 0; i < n; i++) {
         char *file = NULL;

@@ -338,7 +338,7 @@ static int read_params(reader_t *r, lua_State *L, int t)
         if (rc) return rc;
         lua_pop(L, 1);
     }
-    qsort(params, i, sizeof(*params), cmp_params);
+    if (i > 1) qsort(params, i, sizeof(*params), cmp_params);
     return 0;
 }
 

@@ -667,6 +667,19 @@ Test(lua, list_names_every_agent_with_its_kind)
         cr_expect(strstr(all, want[i]), "'%s' not in:\n%s", want[i], all);
     cr_expect(!strstr(all, "t_module"), "a module is not an agent:\n%s", all);
     free(all);
+
+    /* An empty directory and a missing one on the path are fine. */
+    char *empty = path_in("empty");
+    cr_assert_eq(mkdir(empty, 0755), 0);
+    char *lua_path = corral_xasprintf("%s:%s/missing", empty, tmpdir);
+    corral_registry_settings_t s = {.lua_path = lua_path};
+    corral_registry_t *other = NULL;
+    cr_assert_eq(corral_registry_new(&s, &other), 0);
+    cr_expect_eq(corral_registry_list(other, found_agent, &b), 0);
+    free(corral_buf_take(&b));
+    corral_registry_free(other);
+    free(lua_path);
+    free(empty);
 }
 
 /* ---- shipped agents ------------------------------------------------------- */
