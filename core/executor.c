@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #define DEFAULT_MIN_CONCURRENT 8
+#define DEFAULT_FLUSH_MS       100
 #define NSEC_PER_MSEC          1000000ull
 
 /* A small intrusive doubly linked list (qblist.h's iterators need GNU typeof). */
@@ -147,6 +148,8 @@ struct corral_executor {
     corral_ophistory_t *hist;
     bool dirty;
     bool flush_scheduled;
+    uint32_t flush_ms;
+    uint64_t last_flush_mono;
 };
 
 /* ---- small helpers ---- */
@@ -260,8 +263,14 @@ static void mark_dirty(corral_executor_t *ex)
 {
     ex->dirty = true;
     if (!ex->history_path || ex->flush_scheduled) return;
-    /* Low priority: every result of this loop iteration lands before the write. */
-    if (qb_loop_timer_add(ex->loop, QB_LOOP_LOW, 1, ex, flush_cb, &ex->flush_timer) == 0)
+    /*
+     * Low priority: every result of this loop iteration lands before the
+     * write; and at most one write (an fsync that blocks the loop) per
+     * flush interval, however many results arrive.
+     */
+    uint64_t now = corral_mono_ms(), at = ex->last_flush_mono + ex->flush_ms;
+    uint64_t delay_ns = at > now ? (at - now) * NSEC_PER_MSEC : 1;
+    if (qb_loop_timer_add(ex->loop, QB_LOOP_LOW, delay_ns, ex, flush_cb, &ex->flush_timer) == 0)
         ex->flush_scheduled = true;
 }
 
@@ -708,6 +717,7 @@ static int flush_now(corral_executor_t *ex)
         return rc;
     }
     ex->dirty = false;
+    ex->last_flush_mono = corral_mono_ms();
     return 0;
 }
 
@@ -769,6 +779,7 @@ int corral_executor_new(qb_loop_t *loop, corral_registry_t *reg, const corral_ex
     ex->reg = reg;
     ex->node = corral_xstrdup(opts->node);
     ex->report_every_monitor = opts->report_every_monitor;
+    ex->flush_ms = opts->history_flush_ms ? opts->history_flush_ms : DEFAULT_FLUSH_MS;
     ex->get_attr = opts->get_attr;
     ex->attr_ud = opts->attr_ud;
     if (cb) ex->cb = *cb;

@@ -23,9 +23,11 @@
  *   - a monitor with interval 0 is a probe: its result says what runs, and
  *     rc 0, 7 (not running) and 8 (promoted) are all expected.
  *
- * The history is written to `<state_dir>/ophistory-<node>.hist` at most once
- * per loop iteration, whenever something other than the times of an
- * unchanged recurring result changed (see docs/executor.md). At creation the
+ * The history is written to `<state_dir>/ophistory-<node>.hist` whenever
+ * something other than the times of an unchanged recurring result changed,
+ * coalesced: after the loop iteration, and at most once per
+ * `history_flush_ms` (see docs/executor.md); corral_executor_flush() and
+ * corral_executor_free() write at once. At creation the
  * file is loaded and every resource in it is marked unverified: the owner
  * probes everything, and each probe result verifies its resource.
  */
@@ -84,6 +86,11 @@ typedef struct corral_executor_opts {
     unsigned max_concurrent;
     /** Report every run of a recurring monitor, not only the first and rc changes. */
     bool report_every_monitor;
+    /**
+     * At most one history write per this many ms (0: 100): a burst of
+     * results costs one atomic write (and its fsync), not one each.
+     */
+    uint32_t history_flush_ms;
     /** Answers op->get_attr() in the agents (read in the parent before the fork). May be NULL. */
     const char *(*get_attr)(void *ud, const char *node, const char *name);
     void *attr_ud;
@@ -120,9 +127,9 @@ int corral_executor_new(qb_loop_t *loop, corral_registry_t *reg, const corral_ex
 void corral_executor_free(corral_executor_t *ex);
 
 /**
- * Queue an op. 0 and *op_id_out (may be NULL) or -EINVAL (missing field,
- * interval on a non-monitor action is allowed, interval on stop/start is
- * not). A recurring op replaces an existing one of the same resource,
+ * Queue an op. 0 and *op_id_out (may be NULL) or -EINVAL (a missing
+ * field, an interval on another action than monitor, an expected_rc that is
+ * no OCF code). A recurring op replaces an existing one of the same resource,
  * action and interval. The result arrives later through the callback, even
  * when the agent cannot be found (status ERROR, rc 5).
  */

@@ -324,6 +324,11 @@ static bool wall_passed(void *arg)
     return corral_mono_ms() >= *(uint64_t *)arg;
 }
 
+static bool file_exists(void *arg)
+{
+    return access(arg, R_OK) == 0;
+}
+
 static void run_for(unsigned ms)
 {
     uint64_t until = corral_mono_ms() + ms;
@@ -818,11 +823,10 @@ Test(executor, history_survives_a_new_executor)
     exec_ok("bad", "crasher", "start", 0, 0, NULL, NULL, NULL);
     cr_assert(run_until(n_events_at_least, (void *)2, 20000));
     uint64_t last_call = evs[0].call_id > evs[1].call_id ? evs[0].call_id : evs[1].call_id;
-    /* Written within the loop iteration: run once more, then check the file is there. */
-    run_for(50);
+    /* Written by the loop soon after, without waiting for free(). */
     char path[400];
     snprintf(path, sizeof(path), "%s/state/ophistory-n1.hist", tmp);
-    cr_assert_eq(access(path, R_OK), 0);
+    cr_assert(run_until(file_exists, path, 20000));
     corral_executor_free(ex);
     make_executor(0, false);
 
