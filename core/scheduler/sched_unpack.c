@@ -778,7 +778,11 @@ static void unpack_scores(ws_t *w)
             char sc[16], th[16];
             corral_format_score(fc, sc, sizeof(sc));
             corral_format_score(threshold, th, sizeof(th));
-            char *d = corral_xasprintf("failcount %s >= migration-threshold %s", sc, th);
+            int tl = r->migration_threshold_set ? r->migration_threshold_line
+                                                : c->cluster.default_migration_threshold_line;
+            char *d = tl ? corral_xasprintf("failcount %s >= migration-threshold %s of %s:%d", sc,
+                                            th, c->file, tl)
+                         : corral_xasprintf("failcount %s >= migration-threshold %s", sc, th);
             /* An anonymous clone's instance failing bans the whole clone from the node. */
             int row = r->clone >= 0 ? w->items[w->clone_item[r->clone]].row
                                     : w->units[w->items[item].units[0]].row;
@@ -802,11 +806,10 @@ void corral__sched_stickiness(ws_t *w, int ui)
         const corral_meta_t *mm = meta_chain(w, u->prim, j);
         if (mm && mm->stickiness_set) m = mm;
     }
-    int line = m == &w->cfg->resources[u->prim].meta ? w->cfg->resources[u->prim].line
-               : (m && u->group >= 0 && m == &w->cfg->groups[u->group].meta)
-                   ? w->cfg->groups[u->group].line
-               : (m && u->clone >= 0) ? w->cfg->clones[u->clone].line
-                                      : w->cfg->cluster.line;
+    /* The line of the stickiness key that applies (or of the default). */
+    int line =
+        m ? m->stickiness_line
+          : (w->cfg->cluster.default_stickiness_set ? w->cfg->cluster.default_stickiness_line : 0);
     corral__sched_part(w, u->row, n, -1, u->stickiness, PART_STICKINESS, u->prim, line,
                        m ? NULL
                          : corral_xstrdup(w->cfg->cluster.default_stickiness_set
@@ -873,7 +876,8 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
     for (size_t i = 0; i < c->n_colocations; i++) {
         const corral_colocation_t *cc = &c->colocations[i];
         add_coloc(w, corral__sched_ref_item(w, cc->rsc), corral__sched_ref_item(w, cc->with),
-                  cc->score, cc->role, cc->with_role, (int)i, -1, cc->line, cc->id);
+                  cc->score, cc->role, cc->with_role, (int)i, -1,
+                  cc->score_line ? cc->score_line : cc->line, cc->id);
     }
     for (size_t g = 0; g < c->n_groups; g++) {
         const corral_group_t *gr = &c->groups[g];
