@@ -122,6 +122,15 @@ static const char *op_setting(const corral_op_t *op, const char *key)
     return corral_registry_setting(ctx_of(op)->reg, key);
 }
 
+/* An instance id by default: the agent's type, as `corral agent run` documents
+ * ("ocf:heartbeat:IPaddr2" -> "IPaddr2"). */
+static const char *default_instance(const corral_action_req_t *req)
+{
+    if (req->instance) return req->instance;
+    const char *colon = strrchr(req->agent, ':');
+    return colon && colon[1] ? colon + 1 : req->agent;
+}
+
 static int action_child(void *arg, int result_fd)
 {
     struct action_ctx *c = arg;
@@ -133,7 +142,7 @@ static int action_child(void *arg, int result_fd)
     corral_op_t op = {
         .size = sizeof(op),
         .agent = req->agent,
-        .instance = req->instance ? req->instance : req->agent,
+        .instance = default_instance(req),
         .node = node,
         .action = req->action,
         .interval_ms = req->interval_ms,
@@ -181,7 +190,7 @@ int corral_action_start(corral_registry_t *reg, const corral_action_req_t *req,
             free(err);
         return rc;
     }
-    const char *instance = req->instance ? req->instance : req->agent;
+    const char *instance = default_instance(req);
     char *tag = corral_xasprintf("%s %s", kind_word, instance);
     struct action_ctx ctx = {.reg = reg, .req = req, .info = info, .result_fd = -1};
     corral_job_spec_t spec = {

@@ -16,7 +16,7 @@
 typedef struct corral_action_req {
     const char *agent;        /**< config name: "dummy", "lua:ping", "ocf:pacemaker:Dummy" */
     corral_agent_kind_t kind; /**< resource or fence */
-    const char *instance;     /**< resource / fence device id */
+    const char *instance;     /**< resource / fence device id; NULL: the agent's type ("IPaddr2") */
     const char *node;         /**< local node name */
     const char *action;       /**< "start", "monitor", "off", "meta-data", ... */
     uint32_t interval_ms;

@@ -378,6 +378,21 @@ static void signal_group(corral_job_t *job, int sig)
     if (!job->own_group || (kill(-job->pid, sig) < 0 && errno == ESRCH)) kill(job->pid, sig);
 }
 
+/*
+ * The captured output into the log, one line at a time, tagged like the
+ * child's own log lines. Debug level: bridges already turn what matters of
+ * it (an OCF agent's stderr) into log records, which must not show twice.
+ */
+static void log_lines(const char *tag, const char *stream, const char *text)
+{
+    while (text && *text) {
+        const char *nl = strchr(text, '\n');
+        int len = nl ? (int)(nl - text) : (int)strlen(text);
+        if (len > 0) corral_debug("%s: %s: %.*s", tag, stream, len, text);
+        text = nl ? nl + 1 : text + len;
+    }
+}
+
 static void finish(corral_job_t *job, int wstatus)
 {
     corral_job_result_t *r = &job->result;
@@ -395,6 +410,10 @@ static void finish(corral_job_t *job, int wstatus)
                     job->err.dropped);
     r->out = corral_buf_take(&job->out.buf);
     r->err = corral_buf_take(&job->err.buf);
+    if (job->log_tag) {
+        log_lines(job->log_tag, "stderr", r->err);
+        log_lines(job->log_tag, "stdout", r->out);
+    }
     r->duration_ms = corral_mono_ms() - job->start_mono;
 
     if (job->ending == CORRAL_JOB_TIMED_OUT) {

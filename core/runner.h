@@ -78,7 +78,8 @@ typedef struct corral_job_spec {
     const char *stdin_data; /**< NULL: /dev/null */
     /**
      * Non-NULL: forward the child's log records to qb_log as they arrive, as
-     * "TAG: message" at the record's level (e.g. "resource vip"). Copied.
+     * "TAG: message" at the record's level (e.g. "resource vip"), and log the
+     * captured stderr and stdout lines (debug) when the job ends. Copied.
      */
     const char *log_tag;
 } corral_job_spec_t;

@@ -45,7 +45,7 @@ static void usage_run(FILE *out)
             "does; print the result in words and exit with its OCF code (a timeout exits 1).\n\n"
             "  --fence          the fence agent of that name (default: the resource agent)\n"
             "  --timeout T      the action's timeout (500ms, 10s, 5min; default 20s)\n"
-            "  --id ID          the resource or device id (default: the agent's name)\n"
+            "  --id ID          the resource or device id (default: the agent's type)\n"
             "  --node NAME      the local node name (default: uname -n)\n"
             "  --target NODE    fence actions: the node to act on\n"
             "  --plug PLUG      fence actions: the target as the device calls it\n"

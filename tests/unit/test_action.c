@@ -495,3 +495,16 @@ Test(action, bridged_agents_run_through_their_bridge)
     free(err);
     corral_registry_free(reg);
 }
+
+Test(action, instance_defaults_to_the_agents_type)
+{
+    corral_registry_t *reg = fixture_registry();
+    cr_assert_eq(corral_registry_add_resource(reg, &probe_plugin, NULL, NULL), 0);
+    corral_action_req_t req = {.agent = "probe", .kind = CORRAL_AGENT_RESOURCE, .action = "start"};
+    corral_job_t *job = run(reg, &req);
+    cr_assert(
+        corral_str_has_prefix(corral_job_result(job)->lines[0], "agent=probe instance=probe "),
+        "%s", corral_job_result(job)->lines[0]);
+    corral_job_free(job);
+    corral_registry_free(reg);
+}
