@@ -194,7 +194,28 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c)
     memcpy(save, r, (size_t)w->n_nodes * sizeof(corral_score_t));
     uint8_t *in = w->scratch_in;
     for (int j = 0; j < k; j++) in[pn[j]] = 1;
+    /*
+     * INFINITY with the promoted role of a promotable clone: the dependent
+     * takes the promotion scores of the promoted instances as its own
+     * (Pacemaker 2.1.5, observed), -INFINITY elsewhere.
+     */
+    const item_t *pi = &w->items[c->primary];
+    bool by_promotion = k > 0 && c->score >= INF && c->primary_role == CORRAL_ROLE_PROMOTED &&
+                        pi->kind == IT_CLONE && w->cfg->clones[pi->index].promotable;
     for (int n = 0; n < w->n_nodes; n++) {
+        if (by_promotion) {
+            corral_score_t best = -INF;
+            bool found = false;
+            for (int x = 0; x < pi->n_units; x++) {
+                const unit_t *pu = &w->units[pi->units[x]];
+                if (pu->promote && pu->assigned == n && (!found || pu->prom_score > best)) {
+                    best = pu->prom_score;
+                    found = true;
+                }
+            }
+            r[n] = found ? corral_score_add(r[n], best) : -INF;
+            continue;
+        }
         if (k == 0)
             r[n] = corral_score_add(r[n], -c->score);
         else if (in[n]) {

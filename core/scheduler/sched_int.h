@@ -168,7 +168,9 @@ typedef struct ws {
     int *group_item;
     int *clone_item;
     int *order_first_unit_dummy;
-    char **why; /* per unit: why it does not run (owned) */
+    char **why;                                  /* per unit: why it does not run (owned) */
+    const corral_status_resource_t **st_by_prim; /* config primitive -> its status, or NULL */
+    int *st_prim;                                /* status resource -> config primitive, or -1 */
     /* scratch rows for apply_coloc (never re-entered) */
     corral_score_t *scratch;
     uint8_t *scratch_in;

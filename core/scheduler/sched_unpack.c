@@ -406,7 +406,8 @@ static void unpack_failure_node_effects(ws_t *w)
     const corral_config_t *c = w->cfg;
     for (size_t i = 0; i < w->st->n_resources; i++) {
         const corral_status_resource_t *sr = &w->st->resources[i];
-        corral_ref_t ref = corral_config_find(c, sr->id);
+        corral_ref_t ref = {CORRAL_REF_NONE, w->st_prim[i]};
+        if (ref.index >= 0) ref.kind = CORRAL_REF_PRIMITIVE;
         if (ref.kind != CORRAL_REF_PRIMITIVE) continue;
         const corral_resource_t *r = &c->resources[ref.index];
         for (size_t j = 0; j < sr->stop_failed_on.n; j++) {
@@ -519,7 +520,7 @@ static void unpack_units(ws_t *w)
         }
         bool *on = corral_xcalloc((size_t)w->n_nodes + 1, 1);
         for (size_t m = 0; m < n_members; m++) {
-            int k = live_nodes(w, corral_status_resource(w->st, c->resources[members[m]].id), tmp);
+            int k = live_nodes(w, w->st_by_prim[members[m]], tmp);
             for (int j = 0; j < k; j++) on[tmp[j]] = true;
         }
         for (int n = 0; n < w->n_nodes; n++) active += on[n];
@@ -535,7 +536,7 @@ static void unpack_units(ws_t *w)
     for (size_t p = 0; p < c->n_resources; p++) {
         if (c->resources[p].clone >= 0) continue;
         int ui = new_unit(w, (int)p, -1, -1);
-        const corral_status_resource_t *sr = corral_status_resource(w->st, c->resources[p].id);
+        const corral_status_resource_t *sr = w->st_by_prim[p];
         int k = live_nodes(w, sr, tmp);
         for (int j = 0; j < k; j++) unit_set_cur(w, ui, sr, tmp[j]);
     }
@@ -557,14 +558,13 @@ static void unpack_units(ws_t *w)
         for (int n = 0; n < w->n_nodes; n++) slot[n] = -1;
         int next = 0;
         for (size_t m = 0; m < n_members; m++) {
-            int k = live_nodes(w, corral_status_resource(w->st, c->resources[members[m]].id), tmp);
+            int k = live_nodes(w, w->st_by_prim[members[m]], tmp);
             for (int j = 0; j < k; j++)
                 if (slot[tmp[j]] < 0) slot[tmp[j]] = next++;
         }
         int item = w->clone_item[i];
         for (size_t m = 0; m < n_members; m++) {
-            const corral_status_resource_t *sr =
-                corral_status_resource(w->st, c->resources[members[m]].id);
+            const corral_status_resource_t *sr = w->st_by_prim[members[m]];
             int k = live_nodes(w, sr, tmp);
             int first_unit = w->n_units;
             for (int inst = 0; inst < clone_n[i]; inst++) {
@@ -586,7 +586,7 @@ static void unpack_unit_states(ws_t *w)
     for (int ui = 0; ui < w->n_units; ui++) {
         unit_t *u = &w->units[ui];
         const corral_resource_t *r = &c->resources[u->prim];
-        const corral_status_resource_t *sr = corral_status_resource(w->st, r->id);
+        const corral_status_resource_t *sr = w->st_by_prim[u->prim];
         /* Nodes whose state freezes what runs there. */
         for (int j = 0; j < u->n_cur; j++) {
             const snode_t *sn = &w->nodes[u->cur[j]];
@@ -759,7 +759,8 @@ static void unpack_scores(ws_t *w)
     /* Failcounts against migration-threshold. */
     for (size_t i = 0; i < w->st->n_resources; i++) {
         const corral_status_resource_t *sr = &w->st->resources[i];
-        corral_ref_t ref = corral_config_find(c, sr->id);
+        corral_ref_t ref = {CORRAL_REF_NONE, w->st_prim[i]};
+        if (ref.index >= 0) ref.kind = CORRAL_REF_PRIMITIVE;
         if (ref.kind != CORRAL_REF_PRIMITIVE) continue;
         const corral_resource_t *r = &c->resources[ref.index];
         int item = w->prim_item[ref.index];
@@ -800,6 +801,11 @@ void corral__sched_stickiness(ws_t *w, int ui)
     int n = u->cur[0];
     size_t k = (size_t)u->row * (size_t)w->n_nodes + (size_t)n;
     if (!w->cfg->cluster.symmetric && !w->allowed[k]) return;
+    /* A clone's negative score bans the node for every instance: no stickiness makes up for it. */
+    if (u->clone >= 0 &&
+        w->score[(size_t)w->items[w->clone_item[u->clone]].row * (size_t)w->n_nodes + (size_t)n] <
+            0)
+        return;
     w->score[k] = corral_score_add(w->score[k], u->stickiness);
     const corral_meta_t *m = NULL;
     for (int j = 0; j < 3 && !m; j++) {
@@ -817,11 +823,48 @@ void corral__sched_stickiness(ws_t *w, int ui)
                                               : "clone instance default"));
 }
 
+static int cmp_prim_id(const void *a, const void *b, void *ud)
+{
+    const corral_config_t *c = ud;
+    return strcmp(c->resources[*(const int *)a].id, c->resources[*(const int *)b].id);
+}
+
+/* Status resources by config primitive and back, in O(log n) each (big clusters). */
+static void index_status(ws_t *w)
+{
+    const corral_config_t *c = w->cfg;
+    int *sorted = corral_xcalloc(c->n_resources + 1, sizeof(int));
+    for (size_t i = 0; i < c->n_resources; i++) sorted[i] = (int)i;
+    qsort_r(sorted, c->n_resources, sizeof(int), cmp_prim_id, (void *)c);
+    w->st_by_prim = corral_xcalloc(c->n_resources + 1, sizeof(*w->st_by_prim));
+    w->st_prim = corral_xcalloc(w->st->n_resources + 1, sizeof(int));
+    for (size_t i = 0; i < w->st->n_resources; i++) {
+        const char *id = w->st->resources[i].id;
+        w->st_prim[i] = -1;
+        size_t lo = 0, hi = c->n_resources;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            int r = strcmp(c->resources[sorted[mid]].id, id);
+            if (!r) {
+                w->st_prim[i] = sorted[mid];
+                w->st_by_prim[sorted[mid]] = &w->st->resources[i];
+                break;
+            }
+            if (r < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+    }
+    free(sorted);
+}
+
 int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_t *st)
 {
     memset(w, 0, sizeof(*w));
     w->cfg = c;
     w->st = st;
+    index_status(w);
     unpack_nodes(w);
     w->scratch = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(corral_score_t));
     w->scratch_in = corral_xcalloc((size_t)w->n_nodes + 1, 1);
@@ -927,6 +970,8 @@ void corral__sched_free(ws_t *w)
     free(w->parts);
     free(w->util_keys);
     free(w->scratch);
+    free(w->st_by_prim);
+    free(w->st_prim);
     free(w->scratch_in);
     free(w->scratch_nodes);
     free(w->prim_item);

@@ -205,6 +205,13 @@ case("bad-status-unknown-resource", "a status naming an unknown resource is refu
 case("bad-status-key", "a status with an unknown key is refused", R("r1"), status="[resource r1]\nactive-on = n1\nbogus = 1\n", err="status.ini:3:")
 case("bad-config", "a config failing verification is refused with every error", R("r1") + "[location l1]\nresource = nope\nnode = n1\nscore = 1\n", err="config.ini:")
 
+case("clone-negative-location", "a clone's negative location bans the node for every instance; stickiness does not make up for it",
+     "[resource c]\nagent = dummy\n[clone cc]\nresource = c\nstickiness = 50\n[location l1]\nresource = cc\nnode = n3\nscore = -50\n",
+     status="[resource c]\nactive-on = n1 n2 n3\n")
+case("promoted-dependent-takes-promotion-scores", "INFINITY with the promoted role: the dependent follows the best promoted instance",
+     f"[resource db]\nagent = {STF}\n[clone dbc]\nresource = db\npromotable = true\npromoted-max = 2\n[resource r3]\nagent = dummy\npriority = 1\n[colocation k]\nresource = r3\nwith = dbc\nwith-role = promoted\nscore = INFINITY\n",
+     nodes=("n1","n2","n3","n4"), status="[node n1]\nattr.master-db = 10\n[node n4]\nattr.master-db = 100\n")
+
 # ---- the redundancy layouts of etc/examples, losing nodes
 AP_ON_ALPHA = "[resource vip]\nactive-on = alpha\n[resource data]\nactive-on = alpha\n[resource server]\nactive-on = alpha\n"
 case("example-active-passive-fresh", "active/passive: the service starts on its preferred node", "", example="active-passive.ini")
