@@ -150,6 +150,8 @@ def main():
     ap.add_argument("--no-corral", action="store_true", help="time crm_simulate only")
     ap.add_argument("--reuse-crm", action="store_true",
                     help="take crm_simulate figures from OUT/results.json when present")
+    ap.add_argument("--table-only", action="store_true",
+                    help="print the table of OUT/results.json for the grid, run nothing")
     ap.add_argument("--keep-files", action="store_true",
                     help="reuse the cluster files an earlier run generated (same seed)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "out"))
@@ -183,6 +185,15 @@ def main():
         os.replace(tmp, res_path)
 
     rows = []
+    if a.table_only:
+        for n in resources:
+            for m in nodes:
+                for sc in scenarios:
+                    r = results.get(key(m, n, sc, a.seed))
+                    if r:
+                        rows.append((m, n, sc, r))
+        print(table(rows, a.cap))
+        return 0
     for n in resources:
         for m in nodes:
             cl = gen.build(m, n, a.seed)  # cheap next to writing the files
