@@ -1,0 +1,54 @@
+#!/bin/sh
+# The README's main command: install the dependencies, build, install into
+# ./_demo/prefix, and start the single-node demo cluster (corrald
+# --standalone on etc/demo.ini), then show `corral status`.
+#
+#   ./scripts/demo.sh          set up and start the demo (idempotent)
+#   ./scripts/demo.sh stop     stop the demo's corrald (it stops its resources)
+set -eu
+cd "$(dirname "$0")/.."
+TOP=$PWD
+DEMO=$TOP/_demo
+PREFIX=$DEMO/prefix
+export CORRAL_IPC_NAME=${CORRAL_IPC_NAME:-corral-demo}
+
+corral() { "$PREFIX/sbin/corral" "$@"; }
+
+if [ "${1:-}" = stop ]; then
+    if [ -f "$DEMO/corrald.pid" ] && kill -0 "$(cat "$DEMO/corrald.pid")" 2>/dev/null; then
+        kill -TERM "$(cat "$DEMO/corrald.pid")"
+        while kill -0 "$(cat "$DEMO/corrald.pid")" 2>/dev/null; do sleep 0.2; done
+        echo "demo stopped"
+    else
+        echo "the demo is not running"
+    fi
+    exit 0
+fi
+
+./scripts/deps.sh
+BUILD_DIR=build ./scripts/build.sh >/dev/null
+cmake --install build --prefix "$PREFIX" >/dev/null
+
+mkdir -p "$DEMO"
+if [ -f "$DEMO/corrald.pid" ] && kill -0 "$(cat "$DEMO/corrald.pid")" 2>/dev/null; then
+    echo "the demo's corrald is already running (pid $(cat "$DEMO/corrald.pid"))"
+else
+    # The demo's services keep their files here; the config refers to it.
+    sed "s|@DEMO@|$DEMO|g" etc/demo.ini > "$DEMO/demo.ini"
+    corral config verify "$DEMO/demo.ini"
+    "$PREFIX/sbin/corrald" --standalone --node demo --config "$DEMO/demo.ini" \
+        --state-dir "$DEMO/state" --foreground --log-file "$DEMO/corrald.log" &
+    echo $! > "$DEMO/corrald.pid"
+    for _ in $(seq 50); do corral status >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+corral wait --timeout 60s
+corral status
+cat <<TXT
+
+The demo runs in the background (log: $DEMO/corrald.log). Try:
+  export CORRAL_IPC_NAME=$CORRAL_IPC_NAME PATH=$PREFIX/sbin:\$PATH
+  curl -s http://127.0.0.1:8089/                  # the demo's web service
+  kill \$(cat $DEMO/web.pid); sleep 3; corral status   # corral restarts it
+  corral resource why web
+  ./scripts/demo.sh stop
+TXT

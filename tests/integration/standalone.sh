@@ -1,0 +1,152 @@
+#!/bin/bash
+# corrald --standalone end to end, driven only through `corral`:
+# resources come up; a killed service is restarted and its failcount shows;
+# past migration-threshold it stays stopped; cleanup brings it back; a bad
+# push is refused with its line and the old config keeps running; a restart
+# of corrald starts nothing twice; stopping corrald stops everything in
+# reverse order.
+set -u
+BIN=${CORRAL_BIN:?}
+SRC=${CORRAL_SOURCE_DIR:?}
+T=$(mktemp -d /tmp/corral-it-XXXXXX)
+chmod 755 "$T"
+export CORRAL_IPC_NAME="corral-it-$$"
+export OCF_ROOT="$SRC/tests/integration/ocf"
+PASS=0
+FAIL=0
+DPID=
+
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+    # Anything our resources started.
+    [ -f "$T/svc.pid" ] && kill -9 "$(cat "$T/svc.pid")" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+bad() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+corral() { "$BIN/corral" "$@"; }
+json() { corral status --json; }
+# jq-free JSON queries through python3.
+q() { json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+start_daemon() {
+    "$BIN/corrald" --standalone --node it1 --config "$T/cluster.ini" --state-dir "$T/state" \
+        --foreground --log-file "$T/corrald.log" --verbose &
+    DPID=$!
+    for _ in $(seq 100); do corral status >/dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "corrald did not come up:"; cat "$T/corrald.log"; exit 1
+}
+
+stop_daemon() {
+    kill -TERM "$DPID"
+    for _ in $(seq 300); do kill -0 "$DPID" 2>/dev/null || { wait "$DPID"; DPID=; return 0; }; sleep 0.1; done
+    bad "corrald stopped within 30 s"; kill -9 "$DPID"; DPID=
+}
+
+# A long-lived service (the process agent) with a fast monitor, and a
+# group of loggers whose starts and stops land in $T/events.
+cat > "$T/svc.sh" <<SH
+#!/bin/sh
+echo \$\$ > $T/svc.pid
+exec sleep 100000
+SH
+chmod +x "$T/svc.sh"
+cat > "$T/cluster.ini" <<INI
+[cluster]
+name = it
+stonith-enabled = false
+
+[node it1]
+
+[resource svc]
+agent = process
+param.command = $T/svc.sh
+op.monitor = interval=1s timeout=5s
+migration-threshold = 2
+
+[resource a]
+agent = ocf:corraltest:Logger
+param.log = $T/events
+param.state = $T/a.state
+
+[resource b]
+agent = ocf:corraltest:Logger
+param.log = $T/events
+param.state = $T/b.state
+
+[resource c]
+agent = ocf:corraltest:Logger
+param.log = $T/events
+param.state = $T/c.state
+
+[group abc]
+resources = a b c
+INI
+
+start_daemon
+corral wait --timeout 60s >/dev/null 2>&1
+check "the resources come up" test "$(q "[r['role'] for r in d['resources']]")" = "['started', 'started', 'started', 'started']"
+check "the group started in order" test "$(awk '{print $2 $3}' "$T/events" | tr '\n' ' ')" = "starta startb startc "
+PID1=$(cat "$T/svc.pid")
+
+# 1. a killed service is restarted and its failcount shows
+kill -9 "$PID1"
+for _ in $(seq 100); do [ "$(cat "$T/svc.pid")" != "$PID1" ] && break; sleep 0.1; done
+corral wait --timeout 30s >/dev/null 2>&1
+PID2=$(cat "$T/svc.pid")
+check "a killed service is started again" test "$PID2" != "$PID1" -a -d "/proc/$PID2"
+check "its failcount shows 1" test "$(q "d['resources'][0]['failcount']")" = "{'it1': 1}"
+corral status | grep -q "svc on it1: failcount 1" && ok "status text shows the failure" || bad "status text shows the failure"
+
+# 2. past migration-threshold it stays stopped
+kill -9 "$PID2"
+sleep 3
+corral wait --timeout 30s >/dev/null 2>&1
+check "past migration-threshold it stays stopped" test "$(q "d['resources'][0]['role']")" = "stopped"
+corral resource why svc > "$T/why" 2>&1
+grep -q "migration-threshold" "$T/why" && ok "why names the threshold" || { bad "why names the threshold"; cat "$T/why"; }
+
+# 3. cleanup brings it back
+corral resource cleanup svc >/dev/null
+sleep 1
+corral wait --timeout 30s >/dev/null 2>&1
+check "cleanup brings it back" test "$(q "d['resources'][0]['role']")" = "started"
+check "cleanup cleared the failcount" test "$(q "d['resources'][0]['failcount']")" = "{}"
+
+# 4. a bad push is refused with its line, the old config keeps running
+EPOCH=$(q "d['config']['epoch']")
+sed 's/^migration-threshold = 2/migration-threshold = lots/' "$T/cluster.ini" > "$T/bad.ini"
+corral config push "$T/bad.ini" > "$T/push.out" 2>&1
+RC=$?
+check "a bad push exits 2" test "$RC" = 2
+grep -q "bad.ini:11:" "$T/push.out" && ok "the error names the line" || { bad "the error names the line"; cat "$T/push.out"; }
+check "the epoch is unchanged" test "$(q "d['config']['epoch']")" = "$EPOCH"
+check "everything still runs" test "$(q "[r['role'] for r in d['resources']]")" = "['started', 'started', 'started', 'started']"
+
+# 5. a good push changes only what it changes
+sed 's/^op.monitor = interval=1s timeout=5s/op.monitor = interval=2s timeout=5s/' "$T/cluster.ini" > "$T/good.ini"
+corral config push "$T/good.ini" >/dev/null 2>&1
+corral wait --timeout 30s >/dev/null 2>&1
+check "a good push raises the epoch" test "$(q "d['config']['epoch']")" = "$((EPOCH + 1))"
+check "the loggers were not restarted" test "$(wc -l < "$T/events")" = 3
+
+# 6. restarting corrald starts nothing twice
+PID3=$(cat "$T/svc.pid")
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+start_daemon
+corral wait --timeout 60s >/dev/null 2>&1
+check "after a restart the service keeps its pid" test "$(cat "$T/svc.pid")" = "$PID3"
+check "after a restart nothing started twice" test "$(wc -l < "$T/events")" = 3
+check "after a restart everything runs" test "$(q "[r['role'] for r in d['resources']]")" = "['started', 'started', 'started', 'started']"
+
+# 7. stopping corrald stops everything, the group in reverse order
+stop_daemon
+check "the group stopped in reverse order" test "$(tail -n 3 "$T/events" | awk '{print $2 $3}' | tr '\n' ' ')" = "stopc stopb stopa "
+check "the service is gone" test ! -d "/proc/$PID3"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ] || { echo "--- corrald log"; tail -n 80 "$T/corrald.log"; exit 1; }
