@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "controller_int.h"
 #include "log.h"
 #include "scheduler.h"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "controller_int.h"
 #include "util.h"
 
