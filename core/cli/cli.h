@@ -19,6 +19,19 @@ typedef int (*corral_cmd_fn)(int argc, char **argv);
 int corral_cmd_agent(int argc, char **argv);
 int corral_cmd_config(int argc, char **argv);
 int corral_cmd_simulate(int argc, char **argv);
+int corral_cmd_status(int argc, char **argv);
+int corral_cmd_resource(int argc, char **argv);
+int corral_cmd_node(int argc, char **argv);
+int corral_cmd_wait(int argc, char **argv);
+/** config push|show|diff|history|rollback: argv[1] is the verb. */
+int corral_cli_config_daemon(int argc, char **argv);
+
+/**
+ * Send argv (+ body) to the local corrald and return its exit code; its
+ * output is printed, or kept in *out_keep (caller frees) when non-NULL.
+ */
+int corral_cli_call(int argc, const char *const argv[], const char *body, int timeout_ms,
+                    char **out_keep);
 
 /** Print "corral: " + message + newline to stderr. */
 void corral_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,4 +1,5 @@
-/* `corral config verify FILE`: check a configuration file. */
+/* `corral config verify FILE`: check a configuration file. The daemon's
+ * verbs (push, show, diff, history, rollback) live in cmd_daemon.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,13 @@ static void usage(FILE *out)
                  "  verify FILE   check FILE as the cluster would load it: every section, key,\n"
                  "                reference and agent. Prints a one-line summary and exits 0;\n"
                  "                or prints every problem as FILE:LINE: message and exits 2.\n"
-                 "                Warnings go to stderr and do not fail the check.\n");
+                 "                Warnings go to stderr and do not fail the check.\n"
+                 "       corral config push [FILE]     verify, raise the epoch, replicate, apply\n"
+                 "       corral config show [EPOCH]    print the active (or a kept) config\n"
+                 "       corral config diff FILE       the text difference and what a push would\n"
+                 "                                     start, stop or restart\n"
+                 "       corral config history         the kept versions\n"
+                 "       corral config rollback EPOCH  push a kept version again\n");
 }
 
 static int verify(int argc, char **argv)
@@ -63,6 +70,9 @@ int corral_cmd_config(int argc, char **argv)
         return CORRAL_EXIT_OK;
     }
     if (!strcmp(argv[1], "verify")) return verify(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "push") || !strcmp(argv[1], "show") || !strcmp(argv[1], "diff") ||
+        !strcmp(argv[1], "history") || !strcmp(argv[1], "rollback"))
+        return corral_cli_config_daemon(argc, argv);
     corral_cli_error("unknown config command '%s' (see corral config --help).", argv[1]);
     return CORRAL_EXIT_USAGE;
 }

@@ -20,8 +20,12 @@ static const struct {
 } commands[] = {
     /* One line per subcommand, in the order --help lists them. */
     {"agent", corral_cmd_agent, "list agents, show their parameters, run one action"},
-    {"config", corral_cmd_config, "check a configuration file"},
+    {"config", corral_cmd_config, "verify, push, show, diff, history, rollback the configuration"},
     {"simulate", corral_cmd_simulate, "run the scheduler alone, print the transition"},
+    {"status", corral_cmd_status, "the live cluster: nodes, resources, failures, fencing"},
+    {"resource", corral_cmd_resource, "start, stop, move, ban, clear, cleanup a resource; why"},
+    {"node", corral_cmd_node, "put a node in standby or back online"},
+    {"wait", corral_cmd_wait, "block until the cluster has no pending actions"},
     {"version", cmd_version, "print the version"},
 };
 
