@@ -500,6 +500,8 @@ static void on_op_result(corral_controller_t *ctl, const corral_msg_t *m)
     } else {
         corral_info("resource %s: %s on %s: %s", rsc, action, node, corral_ocf_rc_str((int)rc));
     }
+    /* Our own resources' recurring monitors follow what runs here. */
+    if (!strcmp(node, ctl->node_name) && !interval) ensure_monitors(ctl);
     if (corral__ctl_is_dc(ctl)) {
         plan_result(ctl, m, failed != 0);
         /* A change nobody asked for (a failed monitor) needs a new plan. */
