@@ -33,10 +33,8 @@ mkdir -p "$DEMO"
 if [ -f "$DEMO/corrald.pid" ] && kill -0 "$(cat "$DEMO/corrald.pid")" 2>/dev/null; then
     echo "the demo's corrald is already running (pid $(cat "$DEMO/corrald.pid"))"
 else
-    # The demo's services keep their files here; the config refers to it.
-    sed "s|@DEMO@|$DEMO|g" etc/demo.ini > "$DEMO/demo.ini"
-    corral config verify "$DEMO/demo.ini"
-    "$PREFIX/sbin/corrald" --standalone --node demo --config "$DEMO/demo.ini" \
+    corral config verify etc/demo.ini
+    "$PREFIX/sbin/corrald" --standalone --node demo --config "$TOP/etc/demo.ini" \
         --state-dir "$DEMO/state" --foreground --log-file "$DEMO/corrald.log" &
     echo $! > "$DEMO/corrald.pid"
     for _ in $(seq 50); do corral status >/dev/null 2>&1 && break; sleep 0.1; done
@@ -47,8 +45,8 @@ cat <<TXT
 
 The demo runs in the background (log: $DEMO/corrald.log). Try:
   export CORRAL_IPC_NAME=$CORRAL_IPC_NAME PATH=$PREFIX/sbin:\$PATH
-  curl -s http://127.0.0.1:8089/                  # the demo's web service
-  kill \$(cat $DEMO/web.pid); sleep 3; corral status   # corral restarts it
-  corral resource why web
+  curl -s http://198.18.0.10:8089/ | head -5       # the demo's web site
+  pkill -f "http.server 8089"; sleep 16; corral status   # corral restarts it
+  corral resource why demo-web
   ./scripts/demo.sh stop
 TXT
