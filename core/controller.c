@@ -920,6 +920,14 @@ static void plan_dispatch(corral_controller_t *ctl)
             for (size_t k = 0; k < a->n_after && ready; k++)
                 ready = p->a[a->after[k]].state == PA_DONE;
             if (!ready) continue;
+            if (!strcmp(a->kind, "fence")) {
+                a->state = PA_IN_FLIGHT;
+                p->in_flight++;
+                corral_info("transition %" PRIu64 ": %s", p->id, a->id);
+                corral__ctl_request_fence(ctl, a->node, ctl->cfg->cluster.fence_action_off, p->id,
+                                          i);
+                continue;
+            }
             /* Recurring monitors are each node's own business (ensure_monitors). */
             if (a->interval_ms && !strcmp(a->kind, "monitor")) {
                 a->state = PA_DONE;
@@ -958,6 +966,141 @@ static void plan_result(corral_controller_t *ctl, const corral_msg_t *m, bool fa
     ctl->plan.in_flight--;
     if (failed) ctl->plan.aborted = true;
     plan_dispatch(ctl);
+}
+
+/* ------------------------------------------------------------ fencing */
+
+void corral__ctl_send_fence_result(corral_controller_t *ctl, const char *target,
+                                   const char *action, const char *device, bool ok,
+                                   const char *reason, uint64_t tr, size_t act)
+{
+    corral_msg_t *m = corral_msg_new(CORRAL_MSG_FENCE_RESULT);
+    corral_msg_add(m, "target", target);
+    corral_msg_add(m, "action", action);
+    corral_msg_add(m, "device", device);
+    corral_msg_add(m, "result", ok ? "ok" : "failed");
+    corral_msg_add(m, "reason", reason ? reason : "");
+    corral_msg_add(m, "by", ctl->node_name);
+    corral_msg_addf(m, "tr", "%" PRIu64, tr);
+    corral_msg_addf(m, "act", "%zu", act);
+    corral__ctl_send(ctl, m);
+}
+
+/* Who fences `target`: us when we are not it, else the lowest-id ready member that is not. */
+static const char *fencer_for(corral_controller_t *ctl, const char *target)
+{
+    if (strcmp(target, ctl->node_name)) return ctl->node_name;
+    struct cnode *best = NULL;
+    for (size_t i = 0; i < ctl->n_nodes; i++) {
+        struct cnode *n = &ctl->nodes[i];
+        if (!n->member || !n->ready || !strcmp(n->name, target)) continue;
+        if (!best || n->id < best->id) best = n;
+    }
+    /* No one else: a node may fence itself (its devices decide whether that works). */
+    return best ? best->name : ctl->node_name;
+}
+
+void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, bool off, uint64_t tr,
+                               size_t act)
+{
+    corral_msg_t *m = corral_msg_new(CORRAL_MSG_FENCE_REQUEST);
+    corral_msg_add(m, "target", target);
+    corral_msg_add(m, "action", off ? "off" : "reboot");
+    corral_msg_add(m, "by", fencer_for(ctl, target));
+    corral_msg_addf(m, "tr", "%" PRIu64, tr);
+    corral_msg_addf(m, "act", "%zu", act);
+    corral__ctl_send(ctl, m);
+}
+
+static void local_fence_done(void *ud, const char *target, bool ok, const char *device,
+                             const char *reason)
+{
+    corral_controller_t *ctl = ud;
+    for (size_t i = 0; i < ctl->n_fences; i++) {
+        struct local_fence *f = &ctl->fences[i];
+        if (strcmp(f->target, target)) continue;
+        corral__ctl_send_fence_result(ctl, target, ctl->cfg->cluster.fence_action_off ? "off" : "reboot",
+                                      device, ok, reason, f->tr, f->act);
+        free(f->target);
+        ctl->fences[i] = ctl->fences[--ctl->n_fences];
+        return;
+    }
+}
+
+static void on_fence_request(corral_controller_t *ctl, const corral_msg_t *m)
+{
+    const char *target = corral_msg_get(m, "target"), *by = corral_msg_get(m, "by");
+    const char *action = corral_msg_get(m, "action");
+    int64_t tr = 0, act = 0;
+    if (!target || !by || !action || strcmp(by, ctl->node_name)) return;
+    corral_msg_get_i64(m, "tr", &tr);
+    corral_msg_get_i64(m, "act", &act);
+    for (size_t i = 0; i < ctl->n_fences; i++)
+        if (!strcmp(ctl->fences[i].target, target)) {
+            /* Already at it: the running attempt answers for this request too. */
+            ctl->fences[i].tr = (uint64_t)tr;
+            ctl->fences[i].act = (size_t)act;
+            return;
+        }
+    struct local_fence f = {NULL, corral_xstrdup(target), (uint64_t)tr, (size_t)act};
+    CORRAL_PUSH(ctl->fences, ctl->n_fences, ctl->cap_fences, f);
+    int rc = corral_fence_start(ctl->loop, ctl->reg, ctl->cfg, ctl->node_name, target, action,
+                                local_fence_done, ctl, &ctl->fences[ctl->n_fences - 1].op);
+    if (rc < 0) {
+        char *why = corral_xasprintf("no fence device can fence %s", target);
+        corral_err("fencing %s: %s", target, why);
+        local_fence_done(ctl, target, false, "none", why);
+        free(why);
+    }
+}
+
+static void retry_schedule(void *data)
+{
+    corral_controller_t *ctl = data;
+    ctl->retry_armed = false;
+    corral__ctl_schedule_soon(ctl);
+}
+
+static void on_fence_result(corral_controller_t *ctl, const corral_msg_t *m)
+{
+    const char *target = corral_msg_get(m, "target"), *result = corral_msg_get(m, "result");
+    const char *action = corral_msg_get(m, "action"), *device = corral_msg_get(m, "device");
+    const char *reason = corral_msg_get(m, "reason");
+    if (!target || !result || !action) return;
+    bool ok = !strcmp(result, "ok");
+    struct fencerec fr = {corral_xstrdup(target), corral_xstrdup(action),
+                          corral_xstrdup(device ? device : ""),
+                          ok ? corral_xstrdup("ok")
+                             : corral_xasprintf("failed: %s", reason ? reason : ""),
+                          (int64_t)(corral_wall_ms() / 1000)};
+    CORRAL_PUSH(ctl->fencing, ctl->n_fencing, ctl->cap_fencing, fr);
+    if (ok) {
+        corral_notice("node %s: fenced (%s by %s)", target, action, device ? device : "?");
+        struct cnode *n = corral__ctl_node(ctl, target, true);
+        /* Its resources are known stopped now: its history is void. */
+        corral_ophistory_clear(n->hist);
+        n->unclean = false;
+        if (!strcmp(target, ctl->node_name)) corral_warn("node %s: we were fenced", target);
+    } else {
+        corral_err("node %s: fencing failed: %s", target, reason ? reason : "");
+    }
+    if (!corral__ctl_is_dc(ctl)) return;
+    /* Any fence of this target in the plan is settled by this result. */
+    for (size_t i = 0; i < ctl->plan.n; i++) {
+        struct plan_action *a = &ctl->plan.a[i];
+        if (strcmp(a->kind, "fence") || strcmp(a->node, target)) continue;
+        if (a->state == PA_IN_FLIGHT) ctl->plan.in_flight--;
+        if (a->state == PA_IN_FLIGHT || a->state == PA_PENDING) a->state = ok ? PA_DONE : PA_FAILED;
+        if (!ok) ctl->plan.aborted = true;
+    }
+    if (!ok && !ctl->retry_armed) {
+        /* Try again, but not in a tight loop against a broken device. */
+        ctl->retry_armed = true;
+        qb_loop_timer_add(ctl->loop, QB_LOOP_LOW, 5000 * 1000000ULL, ctl, retry_schedule,
+                          &ctl->retry_timer);
+    }
+    if (ctl->plan.n) plan_dispatch(ctl);
+    else if (ok) corral__ctl_schedule_soon(ctl);
 }
 
 /* ------------------------------------------------------------ link callbacks */
@@ -1000,6 +1143,8 @@ static void on_deliver(void *ud, uint32_t from, const void *buf, size_t len)
     case CORRAL_MSG_HISTORY: on_history(ctl, m); break;
     case CORRAL_MSG_ACTION: on_action(ctl, m); break;
     case CORRAL_MSG_CLEANUP: on_cleanup(ctl, m); break;
+    case CORRAL_MSG_FENCE_REQUEST: on_fence_request(ctl, m); break;
+    case CORRAL_MSG_FENCE_RESULT: on_fence_result(ctl, m); break;
     case CORRAL_MSG_SHUTDOWN: {
         const char *node = corral_msg_get(m, "node");
         struct cnode *n = node ? corral__ctl_node(ctl, node, false) : NULL;
@@ -1311,6 +1456,12 @@ void corral_controller_free(corral_controller_t *ctl)
     if (!ctl) return;
     if (ctl->recheck_armed) qb_loop_timer_del(ctl->loop, ctl->recheck_timer);
     if (ctl->shutdown_armed) qb_loop_timer_del(ctl->loop, ctl->shutdown_timer);
+    if (ctl->retry_armed) qb_loop_timer_del(ctl->loop, ctl->retry_timer);
+    for (size_t i = 0; i < ctl->n_fences; i++) {
+        corral_fence_cancel(ctl->fences[i].op);
+        free(ctl->fences[i].target);
+    }
+    free(ctl->fences);
     if (ctl->schedule_queued) qb_loop_job_del(ctl->loop, QB_LOOP_LOW, ctl, run_scheduler);
     for (size_t i = 0; i < ctl->n_waiters; i++)
         corral_ipc_reply(ctl->waiters[i].req, 1, "", "corrald is stopping.\n");

@@ -245,6 +245,26 @@ static void cmd_node(corral_controller_t *ctl, corral_ipc_request_t *req)
                                  !strcmp(verb, "standby") ? "true" : "false");
         free(hdr);
         push_and_wait(ctl, req, t, verb);
+    } else if (!strcmp(verb, "fence")) {
+        corral__ctl_request_fence(ctl, node, ctl->cfg->cluster.fence_action_off, 0, 0);
+        char *out = corral_xasprintf("node %s: fencing requested (see corral status)\n", node);
+        corral_ipc_reply(req, 0, out, "");
+        free(out);
+    } else if (!strcmp(verb, "confirm-down")) {
+        struct cnode *n = corral__ctl_node(ctl, node, false);
+        if (n && n->member) {
+            char *e = corral_xasprintf("node %s is a member of the cluster right now: it is not "
+                                       "down.\n", node);
+            corral_ipc_reply(req, 1, "", e);
+            free(e);
+            return;
+        }
+        char *who = corral_xasprintf("confirmed down by uid %u", (unsigned)req->uid);
+        corral__ctl_send_fence_result(ctl, node, "off", who, true, "", 0, 0);
+        free(who);
+        char *out = corral_xasprintf("node %s: recorded as down\n", node);
+        corral_ipc_reply(req, 0, out, "");
+        free(out);
     } else {
         char *e = corral_xasprintf("unknown node command '%s'.\n", verb);
         corral_ipc_reply(req, 2, "", e);

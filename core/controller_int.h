@@ -9,6 +9,7 @@
 #include "config.h"
 #include "controller.h"
 #include "executor.h"
+#include "fencer.h"
 #include "ipc.h"
 #include "link.h"
 #include "messages.h"
@@ -138,6 +139,17 @@ struct corral_controller {
     qb_loop_timer_handle recheck_timer;
     bool recheck_armed;
 
+    /* Fencing this node runs for the cluster (one at a time per target). */
+    struct local_fence {
+        corral_fence_op_t *op;
+        char *target;
+        uint64_t tr;
+        size_t act;
+    } *fences;
+    size_t n_fences, cap_fences;
+    qb_loop_timer_handle retry_timer; /* after a failed fence, plan again later */
+    bool retry_armed;
+
     bool shutting_down;
     void (*shutdown_done)(void *ud);
     void *shutdown_ud;
@@ -156,6 +168,13 @@ void corral__ctl_schedule_soon(corral_controller_t *ctl);
 int corral__ctl_push(corral_controller_t *ctl, const char *text, const char *name, char **err_out);
 void corral__ctl_cleanup(corral_controller_t *ctl, const char *rsc, const char *node);
 void corral__ctl_restart(corral_controller_t *ctl, const char *rsc);
+/* Ask the cluster to fence `target` (by a node other than it when possible). */
+void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, bool off, uint64_t tr,
+                               size_t act);
+/* Record that `target` is down for sure (fenced or confirmed by a person). */
+void corral__ctl_send_fence_result(corral_controller_t *ctl, const char *target,
+                                   const char *action, const char *device, bool ok,
+                                   const char *reason, uint64_t tr, size_t act);
 
 /* controller_cmd.c */
 void corral__ctl_ipc_request(void *ud, corral_ipc_request_t *req);

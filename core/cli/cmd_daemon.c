@@ -128,20 +128,45 @@ int corral_cmd_node(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *o = argc < 2 ? stderr : stdout;
-        fprintf(o, "Usage: corral node standby|online NODE\n\n"
-                   "  standby NODE  move every resource off NODE and keep them off\n"
-                   "  online NODE   let NODE run resources again\n");
+        fprintf(o, "Usage: corral node standby|online|fence|confirm-down NODE [--force]\n\n"
+                   "  standby NODE       move every resource off NODE and keep them off\n"
+                   "  online NODE        let NODE run resources again\n"
+                   "  fence NODE         fence NODE now with its devices (asks first on a\n"
+                   "                     terminal unless --force)\n"
+                   "  confirm-down NODE  swear NODE is off when no device can fence it: its\n"
+                   "                     resources may then start elsewhere (recorded in the\n"
+                   "                     fencing history)\n");
         return argc < 2 ? CORRAL_EXIT_USAGE : CORRAL_EXIT_OK;
     }
-    if (strcmp(argv[1], "standby") && strcmp(argv[1], "online")) {
-        corral_cli_error("unknown node command '%s' (see corral node --help).", argv[1]);
+    const char *verb = argv[1];
+    if (strcmp(verb, "standby") && strcmp(verb, "online") && strcmp(verb, "fence") &&
+        strcmp(verb, "confirm-down")) {
+        corral_cli_error("unknown node command '%s' (see corral node --help).", verb);
         return CORRAL_EXIT_USAGE;
     }
-    if (argc != 3) {
-        corral_cli_error("node %s needs exactly one node name.", argv[1]);
+    bool force = false;
+    const char *node = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--force")) force = true;
+        else if (!node) node = argv[i];
+        else node = "";
+    }
+    if (!node || !*node) {
+        corral_cli_error("node %s needs exactly one node name.", verb);
         return CORRAL_EXIT_USAGE;
     }
-    const char *args[] = {"node", argv[1], argv[2]};
+    if ((!strcmp(verb, "fence") || !strcmp(verb, "confirm-down")) && !force &&
+        isatty(STDIN_FILENO)) {
+        fprintf(stderr, "%s node %s? This %s. Type yes to go on: ", verb, node,
+                !strcmp(verb, "fence") ? "cuts its power or reboots it"
+                                       : "lets its resources start elsewhere at once");
+        char answer[16] = "";
+        if (!fgets(answer, sizeof(answer), stdin) || strncmp(answer, "yes", 3)) {
+            corral_cli_error("not confirmed: nothing done.");
+            return CORRAL_EXIT_FAIL;
+        }
+    }
+    const char *args[] = {"node", verb, node};
     return corral_cli_call(3, args, NULL, 30000, NULL);
 }
 
