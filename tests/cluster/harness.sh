@@ -50,10 +50,10 @@ write_corosync_conf() {
         echo "}"
         echo "nodelist {"
         for k in $(seq "$CL_N"); do
-            echo "  node { ring0_addr: 198.18.0.$k  name: node$k  nodeid: $k }"
+            printf '  node {\n    ring0_addr: 198.18.0.%s\n    name: node%s\n    nodeid: %s\n  }\n' "$k" "$k" "$k"
         done
         echo "}"
-        echo "quorum { provider: corosync_votequorum }"
+        printf 'quorum {\n  provider: corosync_votequorum\n}\n'
         echo "logging {"
         echo "  to_logfile: yes"
         echo "  logfile: $CL_T/node$i/corosync.log"
