@@ -103,7 +103,8 @@ corral_on() { local i=$1; shift; on "$i" env CORRAL_IPC_NAME=corral "$CORRAL_BIN
 
 corosync_start() {
     local i=$1
-    on "$i" corosync -f >/dev/null 2>&1 &
+    # Not through on(): $! must be corosync itself (nsenter execs it), not a subshell.
+    nsenter -t "${CL_HOLDER[$i]}" -m -n -u -- corosync -f >/dev/null 2>&1 &
     CL_COROSYNC[$i]=$!
     echo "${CL_COROSYNC[$i]} $(pid_tag "${CL_COROSYNC[$i]}")" > "$CL_T/node$i/corosync.pid"
     for _ in $(seq 100); do
@@ -115,7 +116,7 @@ corosync_start() {
 
 corrald_start() {
     local i=$1
-    on "$i" env CORRAL_IPC_NAME=corral OCF_ROOT="${CL_OCF_ROOT:-/usr/lib/ocf}" \
+    nsenter -t "${CL_HOLDER[$i]}" -m -n -u -- env CORRAL_IPC_NAME=corral OCF_ROOT="${CL_OCF_ROOT:-/usr/lib/ocf}" \
         CORRAL_PLUGIN_PATH="${CORRAL_PLUGIN_PATH:-}" CORRAL_LUA_PATH="${CORRAL_LUA_PATH:-}" \
         "$CORRAL_BIN/corrald" --config "$CL_CONFIG" --state-dir "$CL_T/node$i/state" \
         --foreground --log-file "$CL_T/node$i/corrald.log" --verbose &
@@ -178,7 +179,7 @@ cluster_down() {
     local pid tag
     for i in $(seq "$CL_N"); do
         for f in corrald corosync holder; do
-            read -r pid tag < "$CL_T/node$i/$f.pid" 2>/dev/null || read -r pid tag < "$CL_T/node$i/$f" 2>/dev/null || continue
+            { read -r pid tag < "$CL_T/node$i/$f.pid" || read -r pid tag < "$CL_T/node$i/$f"; } 2>/dev/null || continue
             pid_alive "$pid" "$tag" && kill -9 "$pid" 2>/dev/null
         done
         ip netns del "$(ns_of "$i")" 2>/dev/null
