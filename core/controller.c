@@ -85,26 +85,33 @@ bool corral__ctl_is_dc(const corral_controller_t *ctl)
     return ctl->dc && !strcmp(ctl->dc, ctl->node_name);
 }
 
-/* The DC: the incumbent while it is a member, else the lowest id among the
- * members that introduced themselves. Every node computes the same answer
- * from the same ordered events. */
+/*
+ * The DC. Every node decides from the same ordered events, once every member
+ * has introduced itself: the incumbent (a live member that a hello names as
+ * DC; the lowest id if hellos disagree, as after partitions merge) keeps the
+ * role; without one, the lowest node id wins. A leaving node hands the role
+ * over when someone else can take it.
+ */
 static void elect(corral_controller_t *ctl)
 {
-    /* A leaving node hands the role over when someone else can take it. */
-    struct cnode *best = NULL, *best_leaving = NULL;
+    struct cnode *best = NULL, *best_leaving = NULL, *incumbent = NULL;
     for (size_t i = 0; i < ctl->n_nodes; i++) {
         struct cnode *n = &ctl->nodes[i];
-        if (!n->member || !n->hello) continue;
+        if (!n->member) continue;
+        if (!n->hello) return; /* wait until everyone has spoken */
         struct cnode **slot = n->leaving ? &best_leaving : &best;
         if (!*slot || n->id < (*slot)->id) *slot = n;
     }
-    if (ctl->dc) {
-        struct cnode *cur = corral__ctl_node(ctl, ctl->dc, false);
-        if (cur && cur->member && cur->hello && (!cur->leaving || !best)) return;
+    for (size_t i = 0; i < ctl->n_nodes; i++) {
+        struct cnode *n = &ctl->nodes[i];
+        if (!n->member || !n->dc_claim) continue;
+        struct cnode *c = corral__ctl_node(ctl, n->dc_claim, false);
+        if (!c || !c->member || c->leaving) continue;
+        if (!incumbent || c->id < incumbent->id) incumbent = c;
     }
-    if (!best) best = best_leaving;
+    struct cnode *pick = incumbent ? incumbent : best ? best : best_leaving;
     char *old = ctl->dc;
-    ctl->dc = best ? corral_xstrdup(best->name) : NULL;
+    ctl->dc = pick ? corral_xstrdup(pick->name) : NULL;
     if ((old == NULL) != (ctl->dc == NULL) || (old && strcmp(old, ctl->dc)))
         corral_notice("cluster: the DC is now %s", ctl->dc ? ctl->dc : "(none)");
     free(old);
@@ -1131,7 +1138,8 @@ static void on_deliver(void *ud, uint32_t from, const void *buf, size_t len)
         const char *d = corral_msg_get(m, "digest");
         snprintf(n->digest, sizeof(n->digest), "%s", d ? d : "");
         const char *dc = corral_msg_get(m, "dc");
-        if (dc && !ctl->dc) ctl->dc = corral_xstrdup(dc);
+        free(n->dc_claim);
+        n->dc_claim = dc ? corral_xstrdup(dc) : NULL;
         /* The newest config reaches a node that has an older one. */
         if (n->epoch < ctl->ver.epoch && corral__ctl_is_dc(ctl)) send_config(ctl);
         elect(ctl);
@@ -1169,13 +1177,18 @@ static void on_members(void *ud, const corral_link_member_t *members, size_t n,
                        const corral_link_member_t *left, size_t n_left)
 {
     corral_controller_t *ctl = ud;
-    (void)members;
-    (void)n;
+    for (size_t i = 0; i < n; i++) {
+        struct cnode *c = corral__ctl_node(ctl, members[i].name, true);
+        c->id = members[i].id;
+        c->member = true;
+    }
     for (size_t i = 0; i < n_left; i++) {
         struct cnode *c = corral__ctl_node(ctl, left[i].name, true);
         c->member = false;
         c->hello = false;
         c->ready = false;
+        free(c->dc_claim);
+        c->dc_claim = NULL;
         if (!c->leaving) {
             c->unclean = true;
             corral_warn("node %s: left the cluster uncleanly", c->name);
@@ -1476,6 +1489,7 @@ void corral_controller_free(corral_controller_t *ctl)
     plan_clear(&ctl->plan);
     for (size_t i = 0; i < ctl->n_nodes; i++) {
         free(ctl->nodes[i].name);
+        free(ctl->nodes[i].dc_claim);
         corral_ophistory_free(ctl->nodes[i].hist);
         kv_clear(&ctl->nodes[i].attrs);
     }

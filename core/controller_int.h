@@ -30,6 +30,7 @@ struct cnode {
     corral_kvlist_t attrs; /* transient attributes (strings owned) */
     uint64_t epoch;
     char digest[65];
+    char *dc_claim; /* the DC its last hello named, or NULL */
 };
 
 struct failrec {
