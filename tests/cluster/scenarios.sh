@@ -31,10 +31,17 @@ agent = ocf:corraltest:Logger
 param.log = $CL_T/witness
 op.monitor = interval=2s timeout=10s
 
+[fence broken]
+agent = command
+param.command = /bin/false %n %a
+hosts = node1 node2 node3
+level = 1
+
 [fence switch]
 agent = command
 param.command = $CL_T/fence.sh %n %a
 hosts = node1 node2 node3
+level = 2
 INI
 
 q() { corral_on "$1" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
@@ -72,7 +79,79 @@ check "web moved off the killed node ($W -> $W2)" test "$W2" != "$W" -a "$W2" !=
 F=$(grep -n "fence $W" "$CL_T/witness" | tail -n 1 | cut -d: -f1)
 S=$(grep -n "start web" "$CL_T/witness" | tail -n 1 | cut -d: -f1)
 check "the dead node was fenced before web started elsewhere" test -n "$F" -a -n "$S" -a "${F:-0}" -lt "${S:-0}"
-check "the fencing is in the history" test "$(q "$survivor" "[f['target'] for f in d['fencing']]")" = "['$W']"
+check "the fencing is in the history" test "$(q "$survivor" "[f['target'] for f in d['fencing'] if f['result']=='ok']")" = "['$W']"
+
+starts() { grep -c "start web" "$CL_T/witness"; }
+# Every node's view must agree before the next scenario.
+settle() { for i in "$@"; do corral_on "$i" wait --timeout 60s >/dev/null 2>&1; done; }
+
+# 5a. level 1 (a device that always fails) was tried first, level 2 fenced
+grep -q "fence device broken: reboot of $W failed" "$CL_T/node${survivor}/corrald.log" "$CL_T"/node*/corrald.log 2>/dev/null
+check "fencing tried level 1 first, and level 2 succeeded" test $? = 0 -a "$(q "$survivor" "[f['device'] for f in d['fencing'] if f['result']=='ok']")" = "['switch']"
+
+# The fenced node comes back (a reboot) and rejoins.
+node_start "$i"
+wait_for 30 "$survivor" "sorted(n['state'] for n in d['nodes'])" "['online', 'online', 'online']"
+settle 1 2 3
+check "the fenced node rejoined" test "$(q "$i" "d['dc']")" = "$(q "$survivor" "d['dc']")"
+
+# 4. kill -9 of the DC (when it does not run web): a new DC, web not restarted
+W=$(where 1); DC=$(q 1 "d['dc']")
+if [ "$W" = "$DC" ]; then
+    corral_on 1 resource move web "$(q 1 "[n['name'] for n in d['nodes'] if n['name'] != '$DC'][0]")" >/dev/null
+    settle 1 2 3; W=$(where 1)
+fi
+N0=$(starts)
+d=${DC#node}; other=$(( d % 3 + 1 ))
+node_kill "$d"
+wait_for 30 "$other" "d['dc'] not in (None, '$DC')" True
+NEWDC=$(q "$other" "d['dc']")
+check "a new DC took over ($DC -> $NEWDC)" test "$NEWDC" != "$DC" -a "$NEWDC" != None
+settle "$other"
+check "web did not restart when the DC died" test "$(starts)" = "$N0" -a "$(where "$other")" = "$W"
+node_start "$d"
+settle 1 2 3
+
+# 6. a push from a non-DC node reaches every node; a node down during a push adopts it on rejoin
+DC=$(q 1 "d['dc']"); P=1; [ "node$P" = "$DC" ] && P=2
+E=$(q 1 "d['config']['epoch']")
+D3=3; [ "$D3" = "$P" ] && D3=2; [ "node$D3" = "$DC" ] && D3=$(( 6 - P - D3 ))
+node_kill "$D3"
+wait_for 30 "$P" "[n['state'] for n in d['nodes'] if n['name']=='node$D3'][0]" offline
+sed 's/^op.monitor = interval=2s timeout=10s/op.monitor = interval=3s timeout=10s/' "$CL_CONFIG" > "$CL_T/next.ini"
+corral_on "$P" config push "$CL_T/next.ini" >/dev/null 2>&1
+check "a push from node$P (not the DC) reaches every live node" test "$(q 1 "d['config']['epoch']")" = "$((E + 1))" -a "$(q 2 "d['config']['epoch']")" = "$((E + 1))" -o "$(q 3 "d['config']['epoch']" 2>/dev/null)" = "$((E + 1))"
+node_start "$D3"
+wait_for 30 "$D3" "d['config']['epoch']" "$((E + 1))"
+check "node$D3, down during the push, adopted epoch $((E + 1)) on rejoin" test "$(q "$D3" "d['config']['epoch']")" = "$((E + 1))"
+settle 1 2 3
+
+# 3. cut the network of the node running web: the two others keep quorum,
+# fence it and recover web; the cut node stops web by itself meanwhile.
+W=$(where 1); c=${W#node}; s=$(( c % 3 + 1 ))
+node_cut "$c"
+wait_for 40 "$s" "[r['nodes'] for r in d['resources'] if r['id']=='web'][0] not in ([], ['$W'])" True
+W2=$(where "$s")
+check "after cutting $W, web runs on $W2 of the quorate side" test "$W2" != "$W" -a "$W2" != "-"
+F=$(grep -n "fence $W" "$CL_T/witness" | tail -n 1 | cut -d: -f1)
+S=$(grep -n "start web" "$CL_T/witness" | tail -n 1 | cut -d: -f1)
+check "the cut node was fenced before web started elsewhere" test -n "$F" -a "${F:-0}" -lt "${S:-0}"
+node_heal "$c"
+
+# 5b. every level failing: nothing is recovered and the status says why
+node_start "$c"
+settle 1 2 3
+W=$(where 1); c=${W#node}; s=$(( c % 3 + 1 ))
+touch "$CL_T/fence-fail-$W"
+N0=$(starts)
+node_kill "$c"
+sleep 12
+check "with every fence level failing, web is not started elsewhere" test "$(starts)" = "$N0"
+R=$(q "$s" "[f['result'] for f in d['fencing'] if f['target']=='$W'][-1]")
+case "$R" in failed*) ok "the status says fencing $W failed: $R" ;; *) bad "the status says fencing $W failed (got: $R)" ;; esac
+rm -f "$CL_T/fence-fail-$W"
+wait_for 30 "$s" "[r['nodes'] for r in d['resources'] if r['id']=='web'][0] not in ([], ['$W'])" True
+check "once fencing works again, web is recovered" test "$(where "$s")" != "$W"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ] || { for i in 1 2 3; do echo "--- node$i corrald"; tail -n 30 "$CL_T/node$i/corrald.log"; done; exit 1; }
