@@ -20,7 +20,7 @@ typedef struct corral_action_req {
     const char *node;         /**< local node name */
     const char *action;       /**< "start", "monitor", "off", "meta-data", ... */
     uint32_t interval_ms;
-    uint32_t timeout_ms; /**< 0: 20 s */
+    uint32_t timeout_ms;           /**< 0: 20 s */
     const corral_kvlist_t *params; /**< configured parameters (may be NULL) */
     const corral_kvlist_t *meta;   /**< op meta: clone/notify variables (may be NULL) */
     const char *target;            /**< fence ops */

@@ -160,7 +160,8 @@ static void send_config(corral_controller_t *ctl)
 /* Does a resource's definition differ between two configs (agent, params, ops)? */
 static bool rsc_changed(const corral_resource_t *a, const corral_resource_t *b)
 {
-    if (strcmp(a->agent, b->agent) || a->params.n != b->params.n || a->n_ops != b->n_ops) return true;
+    if (strcmp(a->agent, b->agent) || a->params.n != b->params.n || a->n_ops != b->n_ops)
+        return true;
     for (size_t i = 0; i < a->params.n; i++) {
         const char *v = kv_get(&b->params, a->params.items[i].key);
         if (!v || strcmp(v, a->params.items[i].value)) return true;
@@ -207,8 +208,10 @@ static void new_registry(corral_controller_t *ctl)
     corral_registry_t *reg = NULL;
     if (corral_registry_new(&s, &reg) < 0) return;
     /* The executor keeps a pointer: the old registry lives as long as it does. */
-    if (!ctl->reg) ctl->reg = reg;
-    else corral_registry_free(reg);
+    if (!ctl->reg)
+        ctl->reg = reg;
+    else
+        corral_registry_free(reg);
 }
 
 /* Adopt a verified config: keep it, note what changed, re-probe new resources. */
@@ -391,15 +394,19 @@ static void on_cleanup(corral_controller_t *ctl, const corral_msg_t *m)
         corral_executor_cancel_all(ctl->ex, rsc);
         corral_executor_forget(ctl->ex, rsc);
         if (r) {
-            corral_exec_req_t q = {.rsc = r->id, .agent = r->agent, .action = "monitor",
-                                   .params = &r->params, .timeout_ms = 20000};
+            corral_exec_req_t q = {.rsc = r->id,
+                                   .agent = r->agent,
+                                   .action = "monitor",
+                                   .params = &r->params,
+                                   .timeout_ms = 20000};
             ctl->probes_left++;
             ctl->probing = true;
             corral_executor_exec(ctl->ex, &q, NULL);
         }
     }
     for (size_t i = 0; i < ctl->n_nodes; i++)
-        if (!node || !strcmp(node, ctl->nodes[i].name)) corral_ophistory_forget(ctl->nodes[i].hist, rsc);
+        if (!node || !strcmp(node, ctl->nodes[i].name))
+            corral_ophistory_forget(ctl->nodes[i].hist, rsc);
     corral__ctl_schedule_soon(ctl);
 }
 
@@ -530,8 +537,8 @@ static void on_history(corral_controller_t *ctl, const corral_msg_t *m)
     struct cnode *n = corral__ctl_node(ctl, node, true);
     corral_ophistory_free(n->hist);
     n->hist = h;
-    if (!n->ready) corral_notice("node %s: probes done, %zu resources known", node,
-                                 corral_ophistory_count(h));
+    if (!n->ready)
+        corral_notice("node %s: probes done, %zu resources known", node, corral_ophistory_count(h));
     n->ready = true;
     if (!strcmp(node, ctl->node_name)) ensure_monitors(ctl);
     corral__ctl_schedule_soon(ctl);
@@ -589,8 +596,11 @@ static void start_probes(corral_controller_t *ctl)
     corral_executor_mark_unverified(ctl->ex, NULL);
     for (size_t i = 0; i < ctl->cfg->n_resources; i++) {
         const corral_resource_t *r = &ctl->cfg->resources[i];
-        corral_exec_req_t q = {.rsc = r->id, .agent = r->agent, .action = "monitor",
-                               .params = &r->params, .timeout_ms = 20000};
+        corral_exec_req_t q = {.rsc = r->id,
+                               .agent = r->agent,
+                               .action = "monitor",
+                               .params = &r->params,
+                               .timeout_ms = 20000};
         const corral_op_spec_t *mon = op_spec(r, "monitor", 0);
         if (mon) q.timeout_ms = mon->timeout_ms;
         ctl->probes_left++;
@@ -626,9 +636,9 @@ static void ensure_monitors(corral_controller_t *ctl)
         for (size_t k = 0; k < r->n_ops; k++) {
             const corral_op_spec_t *o = &r->ops[k];
             if (strcmp(o->action, "monitor") || o->interval_ms == 0) continue;
-            bool want = st.active && !st.failed &&
-                        (o->role == CORRAL_ROLE_ANY ||
-                         (o->role == CORRAL_ROLE_PROMOTED) == st.promoted);
+            bool want =
+                st.active && !st.failed &&
+                (o->role == CORRAL_ROLE_ANY || (o->role == CORRAL_ROLE_PROMOTED) == st.promoted);
             /* A promoted instance with no promoted-role monitor keeps the plain one. */
             if (st.active && o->role == CORRAL_ROLE_ANY && st.promoted) {
                 for (size_t j = 0; j < r->n_ops; j++)
@@ -638,8 +648,11 @@ static void ensure_monitors(corral_controller_t *ctl)
             }
             bool have = corral_rsc_history_find(rh, "monitor", o->interval_ms) != NULL;
             if (want && !have) {
-                corral_exec_req_t q = {.rsc = r->id, .agent = r->agent, .action = "monitor",
-                                       .interval_ms = o->interval_ms, .timeout_ms = o->timeout_ms,
+                corral_exec_req_t q = {.rsc = r->id,
+                                       .agent = r->agent,
+                                       .action = "monitor",
+                                       .interval_ms = o->interval_ms,
+                                       .timeout_ms = o->timeout_ms,
                                        .params = &r->params,
                                        .expected_rc = st.promoted ? 8 : 0};
                 corral_executor_exec(ctl->ex, &q, NULL);
@@ -663,8 +676,10 @@ corral_status_t *corral__ctl_build_status(corral_controller_t *ctl)
         bool configured = ctl->cfg && corral_config_node_index(ctl->cfg, n->name) >= 0;
         if (!configured && !n->member) continue;
         corral_status_node_t *sn = corral_status_node_get(st, n->name);
-        if (n->member) sn->state = n->ready ? CORRAL_NODE_ONLINE : CORRAL_NODE_PENDING;
-        else sn->state = n->unclean ? CORRAL_NODE_UNCLEAN : CORRAL_NODE_OFFLINE;
+        if (n->member)
+            sn->state = n->ready ? CORRAL_NODE_ONLINE : CORRAL_NODE_PENDING;
+        else
+            sn->state = n->unclean ? CORRAL_NODE_UNCLEAN : CORRAL_NODE_OFFLINE;
         for (size_t k = 0; k < n->attrs.n; k++) {
             corral_kv_t kv = {corral_xstrdup(n->attrs.items[k].key),
                               corral_xstrdup(n->attrs.items[k].value), 0};
@@ -872,8 +887,8 @@ static void plan_send(corral_controller_t *ctl, size_t i)
     const corral_resource_t *r = find_rsc(ctl->cfg, a->rsc);
     const char *agent = a->agent ? a->agent : r ? r->agent : NULL;
     if (!agent) {
-        corral_err("transition %" PRIu64 ": %s: resource %s is not configured", ctl->plan.id,
-                   a->id, a->rsc);
+        corral_err("transition %" PRIu64 ": %s: resource %s is not configured", ctl->plan.id, a->id,
+                   a->rsc);
         a->state = PA_FAILED;
         ctl->plan.aborted = true;
         return;
@@ -885,7 +900,10 @@ static void plan_send(corral_controller_t *ctl, size_t i)
     corral_msg_add(m, "agent", agent);
     corral_msg_add(m, "action", a->kind);
     corral_msg_addf(m, "interval", "%u", a->interval_ms);
-    corral_msg_addf(m, "timeout", "%u", a->timeout_ms ? a->timeout_ms : spec ? spec->timeout_ms : 20000);
+    corral_msg_addf(m, "timeout", "%u",
+                    a->timeout_ms ? a->timeout_ms
+                    : spec        ? spec->timeout_ms
+                                  : 20000);
     corral_msg_addf(m, "expected", "%d", 0);
     corral_msg_addf(m, "tr", "%" PRIu64, ctl->plan.id);
     corral_msg_addf(m, "act", "%zu", i);
@@ -953,7 +971,8 @@ static void plan_dispatch(corral_controller_t *ctl)
     if (p->in_flight == 0) {
         bool all_done = true;
         for (size_t i = 0; i < p->n; i++) all_done &= p->a[i].state == PA_DONE;
-        if (all_done || p->aborted) plan_finish(ctl);
+        if (all_done || p->aborted)
+            plan_finish(ctl);
         else if (!p->aborted) {
             /* Nothing runs and nothing can start: a dependency failed. */
             p->aborted = true;
@@ -977,9 +996,9 @@ static void plan_result(corral_controller_t *ctl, const corral_msg_t *m, bool fa
 
 /* ------------------------------------------------------------ fencing */
 
-void corral__ctl_send_fence_result(corral_controller_t *ctl, const char *target,
-                                   const char *action, const char *device, bool ok,
-                                   const char *reason, uint64_t tr, size_t act)
+void corral__ctl_send_fence_result(corral_controller_t *ctl, const char *target, const char *action,
+                                   const char *device, bool ok, const char *reason, uint64_t tr,
+                                   size_t act)
 {
     corral_msg_t *m = corral_msg_new(CORRAL_MSG_FENCE_RESULT);
     corral_msg_add(m, "target", target);
@@ -1026,8 +1045,9 @@ static void local_fence_done(void *ud, const char *target, bool ok, const char *
     for (size_t i = 0; i < ctl->n_fences; i++) {
         struct local_fence *f = &ctl->fences[i];
         if (strcmp(f->target, target)) continue;
-        corral__ctl_send_fence_result(ctl, target, ctl->cfg->cluster.fence_action_off ? "off" : "reboot",
-                                      device, ok, reason, f->tr, f->act);
+        corral__ctl_send_fence_result(ctl, target,
+                                      ctl->cfg->cluster.fence_action_off ? "off" : "reboot", device,
+                                      ok, reason, f->tr, f->act);
         free(f->target);
         ctl->fences[i] = ctl->fences[--ctl->n_fences];
         return;
@@ -1075,11 +1095,10 @@ static void on_fence_result(corral_controller_t *ctl, const corral_msg_t *m)
     const char *reason = corral_msg_get(m, "reason");
     if (!target || !result || !action) return;
     bool ok = !strcmp(result, "ok");
-    struct fencerec fr = {corral_xstrdup(target), corral_xstrdup(action),
-                          corral_xstrdup(device ? device : ""),
-                          ok ? corral_xstrdup("ok")
-                             : corral_xasprintf("failed: %s", reason ? reason : ""),
-                          (int64_t)(corral_wall_ms() / 1000)};
+    struct fencerec fr = {
+        corral_xstrdup(target), corral_xstrdup(action), corral_xstrdup(device ? device : ""),
+        ok ? corral_xstrdup("ok") : corral_xasprintf("failed: %s", reason ? reason : ""),
+        (int64_t)(corral_wall_ms() / 1000)};
     CORRAL_PUSH(ctl->fencing, ctl->n_fencing, ctl->cap_fencing, fr);
     if (ok) {
         corral_notice("node %s: fenced (%s by %s)", target, action, device ? device : "?");
@@ -1106,8 +1125,10 @@ static void on_fence_result(corral_controller_t *ctl, const corral_msg_t *m)
         qb_loop_timer_add(ctl->loop, QB_LOOP_LOW, 5000 * 1000000ULL, ctl, retry_schedule,
                           &ctl->retry_timer);
     }
-    if (ctl->plan.n) plan_dispatch(ctl);
-    else if (ok) corral__ctl_schedule_soon(ctl);
+    if (ctl->plan.n)
+        plan_dispatch(ctl);
+    else if (ok)
+        corral__ctl_schedule_soon(ctl);
 }
 
 /* ------------------------------------------------------------ link callbacks */
@@ -1118,8 +1139,8 @@ static void on_deliver(void *ud, uint32_t from, const void *buf, size_t len)
     corral_msg_t *m = NULL;
     const char *why = NULL;
     if (corral_msg_decode(buf, len, &m, &why) < 0) {
-        corral_warn("cluster: dropped a malformed message of %zu bytes from node %u: %s", len,
-                    from, why);
+        corral_warn("cluster: dropped a malformed message of %zu bytes from node %u: %s", len, from,
+                    why);
         return;
     }
     switch (m->type) {
@@ -1145,14 +1166,30 @@ static void on_deliver(void *ud, uint32_t from, const void *buf, size_t len)
         elect(ctl);
         break;
     }
-    case CORRAL_MSG_CONFIG: on_config(ctl, m); break;
-    case CORRAL_MSG_OP_RESULT: on_op_result(ctl, m); break;
-    case CORRAL_MSG_ATTR: on_attr(ctl, m); break;
-    case CORRAL_MSG_HISTORY: on_history(ctl, m); break;
-    case CORRAL_MSG_ACTION: on_action(ctl, m); break;
-    case CORRAL_MSG_CLEANUP: on_cleanup(ctl, m); break;
-    case CORRAL_MSG_FENCE_REQUEST: on_fence_request(ctl, m); break;
-    case CORRAL_MSG_FENCE_RESULT: on_fence_result(ctl, m); break;
+    case CORRAL_MSG_CONFIG:
+        on_config(ctl, m);
+        break;
+    case CORRAL_MSG_OP_RESULT:
+        on_op_result(ctl, m);
+        break;
+    case CORRAL_MSG_ATTR:
+        on_attr(ctl, m);
+        break;
+    case CORRAL_MSG_HISTORY:
+        on_history(ctl, m);
+        break;
+    case CORRAL_MSG_ACTION:
+        on_action(ctl, m);
+        break;
+    case CORRAL_MSG_CLEANUP:
+        on_cleanup(ctl, m);
+        break;
+    case CORRAL_MSG_FENCE_REQUEST:
+        on_fence_request(ctl, m);
+        break;
+    case CORRAL_MSG_FENCE_RESULT:
+        on_fence_result(ctl, m);
+        break;
     case CORRAL_MSG_SHUTDOWN: {
         const char *node = corral_msg_get(m, "node");
         struct cnode *n = node ? corral__ctl_node(ctl, node, false) : NULL;
@@ -1213,8 +1250,7 @@ static void on_members(void *ud, const corral_link_member_t *members, size_t n,
 static void on_quorum(void *ud, bool quorate)
 {
     corral_controller_t *ctl = ud;
-    if (ctl->quorate != quorate)
-        corral_notice("cluster: quorum %s", quorate ? "acquired" : "lost");
+    if (ctl->quorate != quorate) corral_notice("cluster: quorum %s", quorate ? "acquired" : "lost");
     ctl->quorate = quorate;
     corral__ctl_schedule_soon(ctl);
 }
@@ -1361,8 +1397,8 @@ int corral_controller_new(qb_loop_t *loop, const corral_controller_opts_t *opts,
     if (opts->standalone) {
         rc = corral_link_local_new(loop, ctl->node_name, &cb, ctl, &ctl->link);
     } else {
-        rc = corral_link_corosync_new(loop, ctl->cfg->cluster.name, &cb, ctl, &ctl->link,
-                                      error_out);
+        rc =
+            corral_link_corosync_new(loop, ctl->cfg->cluster.name, &cb, ctl, &ctl->link, error_out);
         if (rc == 0) ctl->node_name = corral_xstrdup(corral_link_local_name(ctl->link));
     }
     if (rc < 0) {
@@ -1371,7 +1407,8 @@ int corral_controller_new(qb_loop_t *loop, const corral_controller_opts_t *opts,
         goto fail;
     }
     corral__ctl_node(ctl, ctl->node_name, true);
-    for (size_t i = 0; i < ctl->cfg->n_nodes; i++) corral__ctl_node(ctl, ctl->cfg->nodes[i].name, true);
+    for (size_t i = 0; i < ctl->cfg->n_nodes; i++)
+        corral__ctl_node(ctl, ctl->cfg->nodes[i].name, true);
 
     corral_executor_opts_t eo = {
         .node = ctl->node_name, .state_dir = ctl->state_dir, .get_attr = get_attr, .attr_ud = ctl};
@@ -1383,8 +1420,8 @@ int corral_controller_new(qb_loop_t *loop, const corral_controller_opts_t *opts,
     }
     rc = corral_ipc_server_new(loop, corral__ctl_ipc_request, ctl, &ctl->ipc);
     if (rc < 0) {
-        *error_out = corral_xasprintf("cannot serve IPC as '%s': %s", corral_ipc_name(),
-                                      strerror(-rc));
+        *error_out =
+            corral_xasprintf("cannot serve IPC as '%s': %s", corral_ipc_name(), strerror(-rc));
         goto fail;
     }
     arm_recheck(ctl);

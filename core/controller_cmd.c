@@ -29,8 +29,10 @@ void corral__ctl_check_waiters(corral_controller_t *ctl)
     for (size_t i = 0; i < ctl->n_waiters;) {
         struct waiter *w = &ctl->waiters[i];
         bool done = false, late = w->deadline_ms && now >= w->deadline_ms;
-        if (!w->for_epoch) done = corral__ctl_idle(ctl);
-        else done = ctl->ver.epoch >= w->epoch;
+        if (!w->for_epoch)
+            done = corral__ctl_idle(ctl);
+        else
+            done = ctl->ver.epoch >= w->epoch;
         if (!done && !late) {
             i++;
             continue;
@@ -54,10 +56,14 @@ static char *header_for(const corral_config_t *c, const char *id)
 {
     corral_ref_t r = corral_config_find(c, id);
     switch (r.kind) {
-    case CORRAL_REF_PRIMITIVE: return corral_xasprintf("resource %s", id);
-    case CORRAL_REF_GROUP: return corral_xasprintf("group %s", id);
-    case CORRAL_REF_CLONE: return corral_xasprintf("clone %s", id);
-    default: return NULL;
+    case CORRAL_REF_PRIMITIVE:
+        return corral_xasprintf("resource %s", id);
+    case CORRAL_REF_GROUP:
+        return corral_xasprintf("group %s", id);
+    case CORRAL_REF_CLONE:
+        return corral_xasprintf("clone %s", id);
+    default:
+        return NULL;
     }
 }
 
@@ -122,7 +128,8 @@ static void cmd_resource(corral_controller_t *ctl, corral_ipc_request_t *req)
         free(e);
         return;
     }
-    if (node && corral_config_node_index(ctl->cfg, node) < 0 && !corral__ctl_node(ctl, node, false)) {
+    if (node && corral_config_node_index(ctl->cfg, node) < 0 &&
+        !corral__ctl_node(ctl, node, false)) {
         char *e = corral_xasprintf("no node named '%s' is known.\n", node);
         corral_ipc_reply(req, 2, "", e);
         free(e);
@@ -131,8 +138,9 @@ static void cmd_resource(corral_controller_t *ctl, corral_ipc_request_t *req)
     }
     bool changes = strcmp(verb, "why") != 0;
     if (changes && !req->may_change) {
-        corral_ipc_reply(req, 1, "", "permission denied: changing the cluster needs root or the "
-                                     "haclient group.\n");
+        corral_ipc_reply(req, 1, "",
+                         "permission denied: changing the cluster needs root or the "
+                         "haclient group.\n");
         free(hdr);
         return;
     }
@@ -229,8 +237,9 @@ static void cmd_node(corral_controller_t *ctl, corral_ipc_request_t *req)
         return;
     }
     if (!req->may_change) {
-        corral_ipc_reply(req, 1, "", "permission denied: changing the cluster needs root or the "
-                                     "haclient group.\n");
+        corral_ipc_reply(req, 1, "",
+                         "permission denied: changing the cluster needs root or the "
+                         "haclient group.\n");
         return;
     }
     if (corral_config_node_index(ctl->cfg, node) < 0 && !corral__ctl_node(ctl, node, false)) {
@@ -254,7 +263,8 @@ static void cmd_node(corral_controller_t *ctl, corral_ipc_request_t *req)
         struct cnode *n = corral__ctl_node(ctl, node, false);
         if (n && n->member) {
             char *e = corral_xasprintf("node %s is a member of the cluster right now: it is not "
-                                       "down.\n", node);
+                                       "down.\n",
+                                       node);
             corral_ipc_reply(req, 1, "", e);
             free(e);
             return;
@@ -294,8 +304,9 @@ static void line_diff(const char *a, const char *b, corral_buf_t *out)
 #define T(i, j) t[(i) * (nb + 1) + (j)]
     for (size_t i = na; i-- > 0;)
         for (size_t j = nb; j-- > 0;)
-            T(i, j) = !strcmp(la[i], lb[j]) ? T(i + 1, j + 1) + 1
-                                            : (T(i + 1, j) > T(i, j + 1) ? T(i + 1, j) : T(i, j + 1));
+            T(i, j) = !strcmp(la[i], lb[j])
+                          ? T(i + 1, j + 1) + 1
+                          : (T(i + 1, j) > T(i, j + 1) ? T(i + 1, j) : T(i, j + 1));
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
         if (i < na && j < nb && !strcmp(la[i], lb[j])) {
@@ -327,8 +338,8 @@ static void push_effects(corral_controller_t *ctl, const corral_config_t *next, 
             continue;
         }
         const corral_resource_t *n = &next->resources[r.index];
-        bool changed = strcmp(o->agent, n->agent) || o->params.n != n->params.n ||
-                       o->n_ops != n->n_ops;
+        bool changed =
+            strcmp(o->agent, n->agent) || o->params.n != n->params.n || o->n_ops != n->n_ops;
         for (size_t k = 0; !changed && k < o->params.n; k++) {
             bool found = false;
             for (size_t j = 0; j < n->params.n; j++)
@@ -381,8 +392,7 @@ static void cmd_config(corral_controller_t *ctl, corral_ipc_request_t *req)
         size_t n = 0;
         corral_cfgstore_history(ctl->store, &v, &n);
         corral_buf_t b = {0};
-        corral_buf_printf(&b, "%-7s %-20s %-12s %-10s %s\n", "EPOCH", "TIME", "DIGEST", "FROM",
-                          "");
+        corral_buf_printf(&b, "%-7s %-20s %-12s %-10s %s\n", "EPOCH", "TIME", "DIGEST", "FROM", "");
         for (size_t i = 0; i < n; i++) {
             char when[32];
             corral_format_time((int64_t)(v[i].time_ms / 1000), when, sizeof(when));
@@ -395,8 +405,9 @@ static void cmd_config(corral_controller_t *ctl, corral_ipc_request_t *req)
         free(v);
     } else if (!strcmp(verb, "push") || !strcmp(verb, "rollback")) {
         if (!req->may_change) {
-            corral_ipc_reply(req, 1, "", "permission denied: changing the cluster needs root or "
-                                         "the haclient group.\n");
+            corral_ipc_reply(req, 1, "",
+                             "permission denied: changing the cluster needs root or "
+                             "the haclient group.\n");
             return;
         }
         char *text = NULL;
@@ -405,7 +416,8 @@ static void cmd_config(corral_controller_t *ctl, corral_ipc_request_t *req)
             corral_cfg_version_t v;
             uint64_t e = req->argc > 2 ? strtoull(req->argv[2], NULL, 10) : 0;
             if (!e || corral_cfgstore_get(ctl->store, e, &v, &text) < 0) {
-                corral_ipc_reply(req, 2, "", "no such epoch is kept (see corral config history).\n");
+                corral_ipc_reply(req, 2, "",
+                                 "no such epoch is kept (see corral config history).\n");
                 return;
             }
             name = "rollback";
@@ -468,7 +480,8 @@ void corral__ctl_ipc_request(void *ud, corral_ipc_request_t *req)
         corral_buf_t b = {0};
         size_t n = corral_executor_pending_count(ctl->ex);
         size_t in_flight = ctl->plan.n ? ctl->plan.in_flight : 0;
-        corral_buf_printf(&b, "%s %zu %zu\n", corral__ctl_idle(ctl) ? "idle" : "busy", n, in_flight);
+        corral_buf_printf(&b, "%s %zu %zu\n", corral__ctl_idle(ctl) ? "idle" : "busy", n,
+                          in_flight);
         corral_executor_foreach_pending(ctl->ex, pending_line, &b);
         corral_ipc_reply(req, 0, b.s, "");
         corral_buf_free(&b);
@@ -508,7 +521,8 @@ void corral__ctl_restart(corral_controller_t *ctl, const char *rsc)
             const corral_resource_t *p = &c->resources[i];
             bool in = (r.kind == CORRAL_REF_GROUP && p->group == r.index) ||
                       (r.kind == CORRAL_REF_CLONE && p->clone == r.index);
-            if (in) CORRAL_PUSH(ctl->restart, ctl->n_restart, ctl->cap_restart, corral_xstrdup(p->id));
+            if (in)
+                CORRAL_PUSH(ctl->restart, ctl->n_restart, ctl->cap_restart, corral_xstrdup(p->id));
         }
     }
     corral__ctl_schedule_soon(ctl);

@@ -146,7 +146,7 @@ struct corral_controller {
         char *target;
         uint64_t tr;
         size_t act;
-    } *fences;
+    } * fences;
     size_t n_fences, cap_fences;
     qb_loop_timer_handle retry_timer; /* after a failed fence, plan again later */
     bool retry_armed;
@@ -173,9 +173,9 @@ void corral__ctl_restart(corral_controller_t *ctl, const char *rsc);
 void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, bool off, uint64_t tr,
                                size_t act);
 /* Record that `target` is down for sure (fenced or confirmed by a person). */
-void corral__ctl_send_fence_result(corral_controller_t *ctl, const char *target,
-                                   const char *action, const char *device, bool ok,
-                                   const char *reason, uint64_t tr, size_t act);
+void corral__ctl_send_fence_result(corral_controller_t *ctl, const char *target, const char *action,
+                                   const char *device, bool ok, const char *reason, uint64_t tr,
+                                   size_t act);
 
 /* controller_cmd.c */
 void corral__ctl_ipc_request(void *ud, corral_ipc_request_t *req);

@@ -36,8 +36,8 @@ static void collect(corral_controller_t *ctl, struct rview *v)
             free(v->reason);
             const corral_op_record_t *f = h->last_failure;
             v->reason = corral_xasprintf("%s%s on %s: %s (rc=%d)%s%s", f->action,
-                                         f->interval_ms ? " (recurring)" : "",
-                                         ctl->nodes[k].name, corral_ocf_rc_str(f->rc), f->rc,
+                                         f->interval_ms ? " (recurring)" : "", ctl->nodes[k].name,
+                                         corral_ocf_rc_str(f->rc), f->rc,
                                          f->exit_reason[0] ? ": " : "", f->exit_reason);
             v->reason_time = (int64_t)(f->started_ms / 1000);
         }
@@ -76,8 +76,10 @@ static void render_json(corral_controller_t *ctl, corral_buf_t *b)
     corral_buf_append(b, ", \"node\": ");
     corral_buf_json_string(b, ctl->node_name);
     corral_buf_append(b, ", \"dc\": ");
-    if (ctl->dc) corral_buf_json_string(b, ctl->dc);
-    else corral_buf_append(b, "null");
+    if (ctl->dc)
+        corral_buf_json_string(b, ctl->dc);
+    else
+        corral_buf_append(b, "null");
     corral_buf_printf(b, ", \"quorate\": %s", ctl->quorate ? "true" : "false");
     corral_buf_printf(b, ", \"idle\": %s", corral__ctl_idle(ctl) ? "true" : "false");
     corral_buf_printf(b, ",\n \"config\": {\"epoch\": %" PRIu64 ", \"digest\": ", ctl->ver.epoch);
@@ -89,9 +91,9 @@ static void render_json(corral_controller_t *ctl, corral_buf_t *b)
         corral_buf_append(b, first ? "\n  {\"name\": " : ",\n  {\"name\": ");
         first = false;
         corral_buf_json_string(b, n->name);
-        corral_buf_printf(b, ", \"id\": %u, \"state\": \"%s\", \"standby\": %s, \"epoch\": %" PRIu64,
-                          n->id, node_state(n), node_standby(ctl, n->name) ? "true" : "false",
-                          n->epoch);
+        corral_buf_printf(
+            b, ", \"id\": %u, \"state\": \"%s\", \"standby\": %s, \"epoch\": %" PRIu64, n->id,
+            node_state(n), node_standby(ctl, n->name) ? "true" : "false", n->epoch);
         corral_buf_append(b, ", \"digest\": ");
         corral_buf_json_string(b, n->digest);
         corral_buf_append(b, "}");
@@ -179,10 +181,14 @@ static const char *ansi(enum tone t, bool color)
 {
     if (!color) return "";
     switch (t) {
-    case T_OK: return "\033[32m";
-    case T_WARN: return "\033[33m";
-    case T_BAD: return "\033[31;1m";
-    default: return "\033[2m";
+    case T_OK:
+        return "\033[32m";
+    case T_WARN:
+        return "\033[33m";
+    case T_BAD:
+        return "\033[31;1m";
+    default:
+        return "\033[2m";
     }
 }
 
@@ -198,8 +204,10 @@ static void text_resource(corral_controller_t *ctl, const corral_resource_t *r, 
     collect(ctl, &v);
     enum tone t = v.failed ? T_BAD : v.n_nodes ? T_OK : T_WARN;
     corral_buf_printf(b, "%s* %-16s (%s):\t%s%s", indent, r->id, r->agent, ansi(t, color),
-                      v.failed ? "FAILED" : v.promoted_any ? "Promoted" : v.n_nodes ? "Started"
-                                                                                  : "Stopped");
+                      v.failed         ? "FAILED"
+                      : v.promoted_any ? "Promoted"
+                      : v.n_nodes      ? "Started"
+                                       : "Stopped");
     if (v.n_nodes) {
         corral_buf_append(b, " [");
         for (size_t k = 0; k < v.n_nodes; k++) corral_buf_printf(b, " %s", v.nodes[k]);
@@ -259,8 +267,8 @@ static void render_text(corral_controller_t *ctl, bool color, corral_buf_t *b)
             corral_format_time(ctl->fails[k].last, when, sizeof(when));
             corral_format_score(ctl->fails[k].count, fc, sizeof(fc));
             corral_buf_printf(b, "  * %s on %s: failcount %s, last at %s%s%s%s%s\n", v.r->id,
-                              ctl->fails[k].node, fc, when, v.reason ? ": " : "", ansi(T_BAD, color),
-                              v.reason ? v.reason : "", reset(color));
+                              ctl->fails[k].node, fc, when, v.reason ? ": " : "",
+                              ansi(T_BAD, color), v.reason ? v.reason : "", reset(color));
         }
         rview_free(&v);
     }
@@ -289,11 +297,20 @@ static void html_escape(corral_buf_t *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': corral_buf_append(b, "&lt;"); break;
-        case '>': corral_buf_append(b, "&gt;"); break;
-        case '&': corral_buf_append(b, "&amp;"); break;
-        case '"': corral_buf_append(b, "&quot;"); break;
-        default: corral_buf_append_n(b, s, 1);
+        case '<':
+            corral_buf_append(b, "&lt;");
+            break;
+        case '>':
+            corral_buf_append(b, "&gt;");
+            break;
+        case '&':
+            corral_buf_append(b, "&amp;");
+            break;
+        case '"':
+            corral_buf_append(b, "&quot;");
+            break;
+        default:
+            corral_buf_append_n(b, s, 1);
         }
     }
 }
@@ -331,47 +348,53 @@ static void html_row(corral_controller_t *ctl, const corral_resource_t *r, const
 static void render_html(corral_controller_t *ctl, corral_buf_t *b)
 {
     const corral_config_t *c = ctl->cfg;
-    corral_buf_append(b,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>corral: ");
+    corral_buf_append(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                         "<meta name=\"viewport\" content=\"width=device-width, "
+                         "initial-scale=1\">\n<title>corral: ");
     html_escape(b, c->cluster.name ? c->cluster.name : "cluster");
-    corral_buf_append(b,
-        "</title>\n<style>\n"
-        "body{font-family:system-ui,sans-serif;margin:0;padding:1em;background:#f6f7f9;color:#222}\n"
-        "h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em}\n"
-        ".meta{color:#555;font-size:.9em}\n"
-        "table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 2px #0002}\n"
-        "td,th{padding:.45em .6em;border-bottom:1px solid #e4e6ea;text-align:left;vertical-align:top}\n"
-        "th{background:#eef0f3;font-weight:600}small{color:#777}\n"
-        ".ok{color:#17692c;font-weight:600}.warn{color:#8a5a00;font-weight:600}"
-        ".bad{color:#b00020;font-weight:700}\n"
-        "tr.why td{color:#b00020;font-size:.85em;padding-top:0}\n"
-        "@media (max-width:600px){td,th{padding:.35em .3em;font-size:.9em}}\n"
-        "</style></head><body>\n<h1>");
+    corral_buf_append(
+        b, "</title>\n<style>\n"
+           "body{font-family:system-ui,sans-serif;margin:0;padding:1em;background:#f6f7f9;color:#"
+           "222}\n"
+           "h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em}\n"
+           ".meta{color:#555;font-size:.9em}\n"
+           "table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 2px #0002}\n"
+           "td,th{padding:.45em .6em;border-bottom:1px solid "
+           "#e4e6ea;text-align:left;vertical-align:top}\n"
+           "th{background:#eef0f3;font-weight:600}small{color:#777}\n"
+           ".ok{color:#17692c;font-weight:600}.warn{color:#8a5a00;font-weight:600}"
+           ".bad{color:#b00020;font-weight:700}\n"
+           "tr.why td{color:#b00020;font-size:.85em;padding-top:0}\n"
+           "@media (max-width:600px){td,th{padding:.35em .3em;font-size:.9em}}\n"
+           "</style></head><body>\n<h1>");
     html_escape(b, c->cluster.name ? c->cluster.name : "cluster");
     corral_buf_append(b, "</h1>\n<div class=\"meta\">node ");
     html_escape(b, ctl->node_name);
     corral_buf_append(b, " &middot; DC ");
     html_escape(b, ctl->dc ? ctl->dc : "(none)");
-    corral_buf_printf(b, " &middot; <span class=\"%s\">%s</span> &middot; config epoch %" PRIu64
-                         " (%.12s)</div>\n",
+    corral_buf_printf(b,
+                      " &middot; <span class=\"%s\">%s</span> &middot; config epoch %" PRIu64
+                      " (%.12s)</div>\n",
                       ctl->quorate ? "ok" : "bad", ctl->quorate ? "quorate" : "no quorum",
                       ctl->ver.epoch, ctl->ver.digest);
-    corral_buf_append(b, "<h2>Nodes</h2>\n<table><tr><th>node</th><th>state</th><th>epoch</th></tr>\n");
+    corral_buf_append(
+        b, "<h2>Nodes</h2>\n<table><tr><th>node</th><th>state</th><th>epoch</th></tr>\n");
     for (size_t i = 0; i < ctl->n_nodes; i++) {
         struct cnode *n = &ctl->nodes[i];
         const char *s = node_state(n);
         corral_buf_append(b, "<tr><td>");
         html_escape(b, n->name);
         corral_buf_printf(b, "</td><td class=\"%s\">%s%s</td><td>%" PRIu64 "</td></tr>\n",
-                          !strcmp(s, "online") ? "ok" : !strcmp(s, "unclean") ? "bad" : "warn", s,
-                          node_standby(ctl, n->name) ? " (standby)" : "", n->epoch);
+                          !strcmp(s, "online")    ? "ok"
+                          : !strcmp(s, "unclean") ? "bad"
+                                                  : "warn",
+                          s, node_standby(ctl, n->name) ? " (standby)" : "", n->epoch);
     }
     corral_buf_append(b, "</table>\n<h2>Resources</h2>\n<table><tr><th>resource</th><th>agent</th>"
                          "<th>state</th><th>nodes</th></tr>\n");
     for (size_t i = 0; i < c->n_resources; i++) {
         const corral_resource_t *r = &c->resources[i];
-        const char *parent = r->group >= 0 ? c->groups[r->group].id
+        const char *parent = r->group >= 0   ? c->groups[r->group].id
                              : r->clone >= 0 ? c->clones[r->clone].id
                                              : NULL;
         html_row(ctl, r, parent, b);
@@ -401,8 +424,11 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
 char *corral__ctl_render_status(corral_controller_t *ctl, const char *format, bool color)
 {
     corral_buf_t b = {0};
-    if (!strcmp(format, "json")) render_json(ctl, &b);
-    else if (!strcmp(format, "html")) render_html(ctl, &b);
-    else render_text(ctl, color, &b);
+    if (!strcmp(format, "json"))
+        render_json(ctl, &b);
+    else if (!strcmp(format, "html"))
+        render_html(ctl, &b);
+    else
+        render_text(ctl, color, &b);
     return corral_buf_take(&b);
 }

@@ -62,10 +62,14 @@ static int32_t on_hup(int32_t sig, void *data)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},  {"state-dir", required_argument, NULL, 's'},
-        {"standalone", no_argument, NULL, 'S'},    {"node", required_argument, NULL, 'n'},
-        {"foreground", no_argument, NULL, 'f'},    {"log-file", required_argument, NULL, 'l'},
-        {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'c'},
+        {"state-dir", required_argument, NULL, 's'},
+        {"standalone", no_argument, NULL, 'S'},
+        {"node", required_argument, NULL, 'n'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"log-file", required_argument, NULL, 'l'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *state_dir = CORRAL_STATE_DIR, *node = NULL, *log_file = NULL;
@@ -73,15 +77,33 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "c:s:Sn:fl:vh", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': config = optarg; break;
-        case 's': state_dir = optarg; break;
-        case 'S': standalone = true; break;
-        case 'n': node = optarg; break;
-        case 'f': foreground = true; break;
-        case 'l': log_file = optarg; break;
-        case 'v': verbose = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            config = optarg;
+            break;
+        case 's':
+            state_dir = optarg;
+            break;
+        case 'S':
+            standalone = true;
+            break;
+        case 'n':
+            node = optarg;
+            break;
+        case 'f':
+            foreground = true;
+            break;
+        case 'l':
+            log_file = optarg;
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {
@@ -97,7 +119,7 @@ int main(int argc, char **argv)
     struct utsname un;
     if (standalone && !node) node = uname(&un) == 0 ? un.nodename : "localhost";
 
-    corral_log_target_t target = log_file ? CORRAL_LOG_FILE
+    corral_log_target_t target = log_file     ? CORRAL_LOG_FILE
                                  : foreground ? CORRAL_LOG_STDERR
                                               : CORRAL_LOG_SYSLOG;
     corral_log_init("corrald", target, verbose ? LOG_INFO : LOG_NOTICE, log_file);
@@ -105,7 +127,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "corrald: cannot go to the background: %s.\n", strerror(errno));
         return 1;
     }
-    /* Agents' children must not inherit a closed stdin/stdout surprise; SIGPIPE is ours to ignore. */
+    /* Agents' children must not inherit a closed stdin/stdout surprise; SIGPIPE is ours to ignore.
+     */
     signal(SIGPIPE, SIG_IGN);
 
     struct daemon d = {0};
@@ -116,7 +139,8 @@ int main(int argc, char **argv)
     int rc = corral_controller_new(d.loop, &o, &d.ctl, &err);
     if (rc < 0) {
         corral_crit("corrald: cannot start: %s", err ? err : strerror(-rc));
-        if (!foreground || log_file) fprintf(stderr, "corrald: cannot start: %s\n", err ? err : strerror(-rc));
+        if (!foreground || log_file)
+            fprintf(stderr, "corrald: cannot start: %s\n", err ? err : strerror(-rc));
         free(err);
         qb_loop_destroy(d.loop);
         corral_log_fini();

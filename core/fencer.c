@@ -89,8 +89,7 @@ static void run_device(corral_fence_op_t *op, const char *action)
         .instance = d->id,
         .node = op->local_node,
         .action = action,
-        .timeout_ms = op->cfg->cluster.fence_timeout_ms ? op->cfg->cluster.fence_timeout_ms
-                                                         : 60000,
+        .timeout_ms = op->cfg->cluster.fence_timeout_ms ? op->cfg->cluster.fence_timeout_ms : 60000,
         .params = &d->params,
         .target = op->target,
         .plug = plug ? plug : op->target,
@@ -126,7 +125,8 @@ static void device_done(corral_fence_op_t *op)
         op->job = NULL;
         if (!listed) {
             free(op->last_reason);
-            op->last_reason = corral_xasprintf("fence device %s does not list %s", d->id, op->target);
+            op->last_reason =
+                corral_xasprintf("fence device %s does not list %s", d->id, op->target);
             op->level_ok = false;
             op->device++;
             return;
@@ -136,9 +136,9 @@ static void device_done(corral_fence_op_t *op)
     }
     if (!ok) {
         free(op->last_reason);
-        op->last_reason = corral_xasprintf("fence device %s: %s of %s failed: %s", d->id, op->action,
-                                           op->target,
-                                           r && r->exit_reason ? r->exit_reason : "could not run");
+        op->last_reason =
+            corral_xasprintf("fence device %s: %s of %s failed: %s", d->id, op->action, op->target,
+                             r && r->exit_reason ? r->exit_reason : "could not run");
         op->level_ok = false;
         corral_warn("%s", op->last_reason);
     } else {

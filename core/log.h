@@ -14,12 +14,12 @@
 #include <qb/qblog.h>
 #include <stdbool.h>
 
-#define corral_crit(fmt, ...) qb_log(LOG_CRIT, fmt, ##__VA_ARGS__)
-#define corral_err(fmt, ...) qb_log(LOG_ERR, fmt, ##__VA_ARGS__)
-#define corral_warn(fmt, ...) qb_log(LOG_WARNING, fmt, ##__VA_ARGS__)
+#define corral_crit(fmt, ...)   qb_log(LOG_CRIT, fmt, ##__VA_ARGS__)
+#define corral_err(fmt, ...)    qb_log(LOG_ERR, fmt, ##__VA_ARGS__)
+#define corral_warn(fmt, ...)   qb_log(LOG_WARNING, fmt, ##__VA_ARGS__)
 #define corral_notice(fmt, ...) qb_log(LOG_NOTICE, fmt, ##__VA_ARGS__)
-#define corral_info(fmt, ...) qb_log(LOG_INFO, fmt, ##__VA_ARGS__)
-#define corral_debug(fmt, ...) qb_log(LOG_DEBUG, fmt, ##__VA_ARGS__)
+#define corral_info(fmt, ...)   qb_log(LOG_INFO, fmt, ##__VA_ARGS__)
+#define corral_debug(fmt, ...)  qb_log(LOG_DEBUG, fmt, ##__VA_ARGS__)
 
 typedef enum corral_log_target {
     CORRAL_LOG_STDERR, /**< foreground daemon and the CLI */

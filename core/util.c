@@ -106,11 +106,21 @@ void corral_buf_json_string(corral_buf_t *b, const char *s)
     corral_buf_append_n(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': corral_buf_append_n(b, "\\\"", 2); break;
-        case '\\': corral_buf_append_n(b, "\\\\", 2); break;
-        case '\n': corral_buf_append_n(b, "\\n", 2); break;
-        case '\r': corral_buf_append_n(b, "\\r", 2); break;
-        case '\t': corral_buf_append_n(b, "\\t", 2); break;
+        case '"':
+            corral_buf_append_n(b, "\\\"", 2);
+            break;
+        case '\\':
+            corral_buf_append_n(b, "\\\\", 2);
+            break;
+        case '\n':
+            corral_buf_append_n(b, "\\n", 2);
+            break;
+        case '\r':
+            corral_buf_append_n(b, "\\r", 2);
+            break;
+        case '\t':
+            corral_buf_append_n(b, "\\t", 2);
+            break;
         default:
             if (*p < 0x20)
                 corral_buf_printf(b, "\\u%04x", *p);
@@ -195,8 +205,10 @@ int corral_write_file_atomic(const char *path, const char *data, size_t len, uns
     char *dir = corral_xstrdup(path);
     char *slash = strrchr(dir, '/');
     if (slash) {
-        if (slash == dir) slash[1] = '\0';
-        else *slash = '\0';
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
     } else {
         strcpy(dir, ".");
     }

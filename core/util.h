@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Allocation: abort with a log line when memory runs out (there is no sane recovery in a cluster manager). */
+/** Allocation: abort with a log line when memory runs out (there is no sane recovery in a cluster
+ * manager). */
 void *corral_xmalloc(size_t n);
 void *corral_xcalloc(size_t n, size_t size);
 void *corral_xrealloc(void *p, size_t n);
@@ -22,10 +23,10 @@ char *corral_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 
 /** Grow an array: ensure room for *cap >= need elements of `size`. */
 void corral_grow(void **arr, size_t *cap, size_t need, size_t size);
-#define CORRAL_PUSH(arr, n, cap, value)                                                  \
-    do {                                                                                 \
-        corral_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)));                   \
-        (arr)[(n)++] = (value);                                                          \
+#define CORRAL_PUSH(arr, n, cap, value)                                                            \
+    do {                                                                                           \
+        corral_grow((void **)&(arr), &(cap), (n) + 1, sizeof(*(arr)));                             \
+        (arr)[(n)++] = (value);                                                                    \
     } while (0)
 
 /** A growable NUL-terminated string. Zero-initialise, then append; free with corral_buf_free. */
@@ -44,14 +45,17 @@ void corral_buf_json_string(corral_buf_t *b, const char *s);
 char *corral_buf_take(corral_buf_t *b);
 void corral_buf_free(corral_buf_t *b);
 
-/** Read a whole file. 0 and *data_out (NUL-terminated, caller frees), *len_out if non-NULL; or -errno. */
+/** Read a whole file. 0 and *data_out (NUL-terminated, caller frees), *len_out if non-NULL; or
+ * -errno. */
 int corral_read_file(const char *path, char **data_out, size_t *len_out);
-/** Write atomically: temp file in the same directory, fsync, rename, fsync the directory. 0 or -errno. */
+/** Write atomically: temp file in the same directory, fsync, rename, fsync the directory. 0 or
+ * -errno. */
 int corral_write_file_atomic(const char *path, const char *data, size_t len, unsigned mode);
 /** mkdir -p. 0 or -errno. */
 int corral_mkdir_p(const char *path, unsigned mode);
 
-/** Split on whitespace into a NULL-terminated array (caller frees with corral_strv_free); *n_out if non-NULL. */
+/** Split on whitespace into a NULL-terminated array (caller frees with corral_strv_free); *n_out if
+ * non-NULL. */
 char **corral_split_words(const char *s, size_t *n_out);
 void corral_strv_free(char **v);
 

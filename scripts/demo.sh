@@ -26,8 +26,10 @@ if [ "${1:-}" = stop ]; then
 fi
 
 ./scripts/deps.sh
-BUILD_DIR=build ./scripts/build.sh >/dev/null
-cmake --install build --prefix "$PREFIX" >/dev/null
+# Its own build, configured for the demo's prefix: the installed programs
+# find their plugins and agents there with no environment set.
+BUILD_DIR=build-demo ./scripts/build.sh -DCMAKE_INSTALL_PREFIX="$PREFIX" -DCORRAL_TESTS=OFF >/dev/null
+cmake --install build-demo >/dev/null
 
 mkdir -p "$DEMO"
 if [ -f "$DEMO/corrald.pid" ] && kill -0 "$(cat "$DEMO/corrald.pid")" 2>/dev/null; then

@@ -9,8 +9,8 @@
 #ifndef CORRAL_CLI_H
 #define CORRAL_CLI_H
 
-#define CORRAL_EXIT_OK 0
-#define CORRAL_EXIT_FAIL 1
+#define CORRAL_EXIT_OK    0
+#define CORRAL_EXIT_FAIL  1
 #define CORRAL_EXIT_USAGE 2
 
 /** A subcommand: argv[0] is the subcommand's name. */

@@ -31,8 +31,10 @@ int corral_cli_call(int argc, const char *const argv[], const char *body, int ti
             corral_cli_error("talking to corrald failed: %s.", strerror(-r));
         return CORRAL_EXIT_FAIL;
     }
-    if (out_keep) *out_keep = out;
-    else fputs(out, stdout);
+    if (out_keep)
+        *out_keep = out;
+    else
+        fputs(out, stdout);
     fputs(err, stderr);
     if (!out_keep) free(out);
     free(err);
@@ -42,8 +44,10 @@ int corral_cli_call(int argc, const char *const argv[], const char *body, int ti
 int corral_cmd_status(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},     {"watch", no_argument, NULL, 'w'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'j'},
+        {"watch", no_argument, NULL, 'w'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *format = "text";
@@ -52,8 +56,12 @@ int corral_cmd_status(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "jwo:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': format = "json"; break;
-        case 'w': watch = true; break;
+        case 'j':
+            format = "json";
+            break;
+        case 'w':
+            watch = true;
+            break;
         case 'o':
             if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "html")) {
                 corral_cli_error("--output takes text, json or html, not '%s'.", optarg);
@@ -67,7 +75,8 @@ int corral_cmd_status(int argc, char **argv)
                    "failures, fencing history, config epoch, pending actions.\n"
                    "--watch redraws every second until interrupted.\n");
             return CORRAL_EXIT_OK;
-        default: return CORRAL_EXIT_USAGE;
+        default:
+            return CORRAL_EXIT_USAGE;
         }
     }
     if (optind < argc) {
@@ -94,8 +103,8 @@ int corral_cmd_status(int argc, char **argv)
 
 int corral_cmd_resource(int argc, char **argv)
 {
-    static const char *verbs[] = {"start", "stop", "restart", "move", "ban",
-                                  "clear", "cleanup", "why", NULL};
+    static const char *verbs[] = {"start", "stop",    "restart", "move", "ban",
+                                  "clear", "cleanup", "why",     NULL};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *o = argc < 2 ? stderr : stdout;
         fprintf(o, "Usage: corral resource start|stop|restart|move|ban|clear|cleanup|why RESOURCE "
@@ -147,9 +156,12 @@ int corral_cmd_node(int argc, char **argv)
     bool force = false;
     const char *node = NULL;
     for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--force")) force = true;
-        else if (!node) node = argv[i];
-        else node = "";
+        if (!strcmp(argv[i], "--force"))
+            force = true;
+        else if (!node)
+            node = argv[i];
+        else
+            node = "";
     }
     if (!node || !*node) {
         corral_cli_error("node %s needs exactly one node name.", verb);
@@ -192,7 +204,8 @@ int corral_cmd_wait(int argc, char **argv)
             printf("Usage: corral wait [--timeout T]\n\nBlock until the cluster has no pending "
                    "actions, showing progress.\n");
             return CORRAL_EXIT_OK;
-        default: return CORRAL_EXIT_USAGE;
+        default:
+            return CORRAL_EXIT_USAGE;
         }
     }
     uint64_t deadline = timeout_ms ? corral_mono_ms() + timeout_ms : 0;
@@ -220,8 +233,8 @@ int corral_cmd_wait(int argc, char **argv)
             fprintf(stderr, "\r\033[Kwaiting: %u local ops, %u transition actions in flight %s%s",
                     queued, in_flight, *first ? "— " : "", first);
         else
-            fprintf(stderr, "waiting: %u local ops, %u transition actions in flight %s%s\n",
-                    queued, in_flight, *first ? "- " : "", first);
+            fprintf(stderr, "waiting: %u local ops, %u transition actions in flight %s%s\n", queued,
+                    in_flight, *first ? "- " : "", first);
         free(out);
         if (deadline && corral_mono_ms() >= deadline) {
             if (tty) fputc('\n', stderr);
@@ -255,7 +268,8 @@ int corral_cli_config_daemon(int argc, char **argv)
     }
     if (!strcmp(verb, "rollback")) {
         if (argc != 3) {
-            corral_cli_error("config rollback needs the epoch to restore (see corral config history).");
+            corral_cli_error(
+                "config rollback needs the epoch to restore (see corral config history).");
             return CORRAL_EXIT_USAGE;
         }
         const char *args[] = {"config", verb, argv[2]};

@@ -35,8 +35,8 @@ extern "C" {
 
 /** Symbol names the host looks up (one of them per plugin). */
 #define CORRAL_RESOURCE_PLUGIN_SYMBOL "corral_resource_plugin"
-#define CORRAL_FENCE_PLUGIN_SYMBOL "corral_fence_plugin"
-#define CORRAL_BRIDGE_PLUGIN_SYMBOL "corral_bridge_plugin"
+#define CORRAL_FENCE_PLUGIN_SYMBOL    "corral_fence_plugin"
+#define CORRAL_BRIDGE_PLUGIN_SYMBOL   "corral_bridge_plugin"
 
 /** OCF return codes, the same for every kind of agent. */
 enum corral_ocf_rc {
@@ -114,7 +114,8 @@ typedef struct corral_op corral_op_t;
  */
 struct corral_op {
     uint32_t size;
-    const char *agent;     /**< the agent as config names it: "dummy", "lua:ping", "ocf:heartbeat:IPaddr2" */
+    const char
+        *agent; /**< the agent as config names it: "dummy", "lua:ping", "ocf:heartbeat:IPaddr2" */
     const char *instance;  /**< resource (or fence device) id */
     const char *node;      /**< local node name */
     const char *action;    /**< "start", "monitor", "off", "meta-data", ... */
@@ -122,7 +123,8 @@ struct corral_op {
     uint32_t timeout_ms;   /**< the host kills the action's process group past this */
     const char *state_dir; /**< a directory where agents may keep state files */
     const char *target;    /**< fence ops: the node to act on; NULL otherwise */
-    const char *plug;      /**< fence ops: the target as the device calls it (host-map), else == target */
+    const char
+        *plug; /**< fence ops: the target as the device calls it (host-map), else == target */
 
     /** A configured parameter by name, or the spec's default, or NULL. */
     const char *(*param)(const corral_op_t *op, const char *name);
@@ -145,7 +147,8 @@ struct corral_op {
         __attribute__((format(printf, 2, 3)));
     /** Set (value != NULL) or delete a transient attribute of the local node. 0 or -errno. */
     int (*set_attr)(const corral_op_t *op, const char *name, const char *value);
-    /** A node attribute (transient over permanent) as the host knew it when the op started; node NULL = local. */
+    /** A node attribute (transient over permanent) as the host knew it when the op started; node
+     * NULL = local. */
     const char *(*get_attr)(const corral_op_t *op, const char *name, const char *node);
     /** Emit one line of result data (fence `list`: one target per line). */
     void (*output)(const corral_op_t *op, const char *line);
