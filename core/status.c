@@ -319,8 +319,8 @@ static void bad(reader_t *r, int line, const char *hdr, const char *what, const 
     r->errors++;
 }
 
-static void read_entry(reader_t *r, const char *hdr, const char *kind, const char *id,
-                       const corral__ini_entry_t *e)
+static void read_entry(reader_t *r, const char *hdr, const char *kind, corral_status_node_t *n,
+                       corral_status_resource_t *res, const corral__ini_entry_t *e)
 {
     const char *name = e->key, *value = e->value;
     if (!strcmp(kind, "quorum")) {
@@ -337,7 +337,6 @@ static void read_entry(reader_t *r, const char *hdr, const char *kind, const cha
         return;
     }
     if (!strcmp(kind, "node")) {
-        corral_status_node_t *n = corral_status_node(r->st, id);
         if (!strcmp(name, "state")) {
             if (!strcmp(value, "online"))
                 n->state = CORRAL_NODE_ONLINE;
@@ -356,7 +355,6 @@ static void read_entry(reader_t *r, const char *hdr, const char *kind, const cha
         }
         return;
     }
-    corral_status_resource_t *res = corral_status_resource(r->st, id);
     if (!strcmp(name, "active-on"))
         names_set(&res->active_on, value, e->line);
     else if (!strcmp(name, "promoted-on"))
@@ -391,6 +389,44 @@ static void read_entry(reader_t *r, const char *hdr, const char *kind, const cha
     }
 }
 
+typedef struct named {
+    const char *name;
+    int line;
+} named_t;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named_t *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : x->line - y->line;
+}
+
+static int report_dups(reader_t *r, named_t *v, size_t n, const char *what)
+{
+    int errors = 0;
+    qsort(v, n, sizeof(*v), cmp_named);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(v[i].name, v[i - 1].name)) continue;
+        diag_add(r->diags, r->name, v[i].line, false, "%s %s: duplicate section", what, v[i].name);
+        errors++;
+    }
+    return errors;
+}
+
+static int find_duplicates(reader_t *r)
+{
+    int errors = 0;
+    named_t *v = corral_xcalloc(r->st->n_nodes + r->st->n_resources + 1, sizeof(named_t));
+    for (size_t i = 0; i < r->st->n_nodes; i++)
+        v[i] = (named_t){r->st->nodes[i].name, r->st->nodes[i].line};
+    errors += report_dups(r, v, r->st->n_nodes, "node");
+    for (size_t i = 0; i < r->st->n_resources; i++)
+        v[i] = (named_t){r->st->resources[i].id, r->st->resources[i].line};
+    errors += report_dups(r, v, r->st->n_resources, "resource");
+    free(v);
+    return errors;
+}
+
 int corral_status_load_string(const char *name, const char *text, corral_status_t **status_out,
                               corral_diags_t *diags)
 {
@@ -403,6 +439,7 @@ int corral_status_load_string(const char *name, const char *text, corral_status_
     r.st->file = corral_xstrdup(name);
     corral__ini_doc_t doc;
     memset(&doc, 0, sizeof(doc));
+    size_t cap_res = 0;
     r.errors += corral__ini_read(name, text, &doc, diags);
     for (size_t i = 0; i < doc.n_sections; i++) {
         const corral__ini_section_t *sec = &doc.sections[i];
@@ -425,24 +462,30 @@ int corral_status_load_string(const char *name, const char *text, corral_status_
             r.errors++;
             continue;
         }
+        /* Sections are appended as read; duplicates are found afterwards, sorted (big statuses). */
+        corral_status_node_t *node = NULL;
+        corral_status_resource_t *res = NULL;
         if (!strcmp(kind, "node")) {
-            if (corral_status_node(r.st, id)) {
-                diag_add(diags, name, sec->line, false, "node %s: duplicate section", id);
-                r.errors++;
-                continue;
-            }
-            corral_status_node_get(r.st, id)->line = sec->line;
+            r.st->nodes = corral_xrealloc(r.st->nodes, (r.st->n_nodes + 1) * sizeof(*r.st->nodes));
+            node = &r.st->nodes[r.st->n_nodes++];
+            memset(node, 0, sizeof(*node));
+            node->name = corral_xstrdup(id);
+            node->line = sec->line;
         } else if (!strcmp(kind, "resource")) {
-            if (corral_status_resource(r.st, id)) {
-                diag_add(diags, name, sec->line, false, "resource %s: duplicate section", id);
-                r.errors++;
-                continue;
+            if (r.st->n_resources == cap_res) {
+                cap_res = cap_res ? cap_res * 2 : 16;
+                r.st->resources =
+                    corral_xrealloc(r.st->resources, cap_res * sizeof(*r.st->resources));
             }
-            corral_status_resource_get(r.st, id)->line = sec->line;
+            res = &r.st->resources[r.st->n_resources++];
+            memset(res, 0, sizeof(*res));
+            res->id = corral_xstrdup(id);
+            res->line = sec->line;
         }
         for (size_t j = 0; j < sec->n_entries; j++)
-            read_entry(&r, sec->header, kind, id, &sec->entries[j]);
+            read_entry(&r, sec->header, kind, node, res, &sec->entries[j]);
     }
+    r.errors += find_duplicates(&r);
     corral__ini_doc_free(&doc);
     /* Cross-field rules of SPEC section 6. */
     for (size_t i = 0; i < r.st->n_resources; i++) {
@@ -483,53 +526,58 @@ int corral_status_load(const char *path, corral_status_t **status_out, corral_di
     return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool in_sorted(const char **v, size_t n, const char *name)
+{
+    return bsearch(&name, v, n, sizeof(char *), cmp_str) != NULL;
+}
+
 int corral_status_check(const corral_status_t *st, const corral_config_t *c, corral_diags_t *diags)
 {
     int errors = 0;
     const char *file = st->file ? st->file : "status";
+    const char **nodes = corral_xcalloc(c->n_nodes + 1, sizeof(char *));
+    const char **rscs = corral_xcalloc(c->n_resources + 1, sizeof(char *));
+    for (size_t j = 0; j < c->n_nodes; j++) nodes[j] = c->nodes[j].name;
+    for (size_t j = 0; j < c->n_resources; j++) rscs[j] = c->resources[j].id;
+    qsort(nodes, c->n_nodes, sizeof(char *), cmp_str);
+    qsort(rscs, c->n_resources, sizeof(char *), cmp_str);
     for (size_t i = 0; i < st->n_nodes; i++) {
-        bool found = false;
-        for (size_t j = 0; j < c->n_nodes && !found; j++)
-            found = !strcmp(c->nodes[j].name, st->nodes[i].name);
-        if (found) continue;
+        if (in_sorted(nodes, c->n_nodes, st->nodes[i].name)) continue;
         diag_add(diags, file, st->nodes[i].line, false, "node %s is not in the configuration",
                  st->nodes[i].name);
         errors++;
     }
-#define CHECK_NODES(list, what)                                                                    \
-    for (size_t k = 0; k < (list).n; k++) {                                                        \
-        bool ok = false;                                                                           \
-        for (size_t j = 0; j < c->n_nodes && !ok; j++)                                             \
-            ok = !strcmp(c->nodes[j].name, (list).names[k]);                                       \
-        if (ok) continue;                                                                          \
-        diag_add(diags, file, (list).line, false, "resource %s: %s names unknown node %s", r->id,  \
-                 what, (list).names[k]);                                                           \
-        errors++;                                                                                  \
-    }
     for (size_t i = 0; i < st->n_resources; i++) {
         const corral_status_resource_t *r = &st->resources[i];
-        bool found = false;
-        for (size_t j = 0; j < c->n_resources && !found; j++)
-            found = !strcmp(c->resources[j].id, r->id);
-        if (!found) {
+        if (!in_sorted(rscs, c->n_resources, r->id)) {
             diag_add(diags, file, r->line, false, "resource %s is not in the configuration", r->id);
             errors++;
         }
-        CHECK_NODES(r->active_on, "active-on");
-        CHECK_NODES(r->promoted_on, "promoted-on");
-        CHECK_NODES(r->failed_on, "failed-on");
-        CHECK_NODES(r->stop_failed_on, "stop-failed-on");
+        const corral_namelist_t *lists[] = {&r->active_on, &r->promoted_on, &r->failed_on,
+                                            &r->stop_failed_on};
+        const char *what[] = {"active-on", "promoted-on", "failed-on", "stop-failed-on"};
+        for (size_t l = 0; l < 4; l++)
+            for (size_t k = 0; k < lists[l]->n; k++) {
+                if (in_sorted(nodes, c->n_nodes, lists[l]->names[k])) continue;
+                diag_add(diags, file, lists[l]->line, false,
+                         "resource %s: %s names unknown node %s", r->id, what[l],
+                         lists[l]->names[k]);
+                errors++;
+            }
         for (size_t k = 0; k < r->n_failures; k++) {
-            bool ok = false;
-            for (size_t j = 0; j < c->n_nodes && !ok; j++)
-                ok = !strcmp(c->nodes[j].name, r->failures[k].node);
-            if (ok) continue;
+            if (in_sorted(nodes, c->n_nodes, r->failures[k].node)) continue;
             diag_add(diags, file, r->failures[k].line, false,
                      "resource %s: failcount names unknown node %s", r->id, r->failures[k].node);
             errors++;
         }
     }
-#undef CHECK_NODES
+    free(nodes);
+    free(rscs);
     return errors;
 }
 
