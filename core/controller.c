@@ -144,6 +144,17 @@ static void send_hello(corral_controller_t *ctl)
     corral__ctl_send(ctl, m);
 }
 
+/* Our whole op history: what runs here, for every node (and that we are ready). */
+static void send_history(corral_controller_t *ctl)
+{
+    corral_msg_t *h = corral_msg_new(CORRAL_MSG_HISTORY);
+    corral_msg_add(h, "node", ctl->node_name);
+    char *text = corral_ophistory_format(corral_executor_ophistory(ctl->ex));
+    corral_msg_add(h, "text", text);
+    free(text);
+    corral__ctl_send(ctl, h);
+}
+
 static void send_config(corral_controller_t *ctl)
 {
     if (!ctl->cfg_text) return;
@@ -442,12 +453,7 @@ static void on_exec_result(void *ud, const corral_exec_event_t *ev)
     if (ev->probe && ctl->probing && ctl->probes_left > 0 && --ctl->probes_left == 0) {
         ctl->probing = false;
         /* Probes done: our whole history tells every node what runs here. */
-        corral_msg_t *h = corral_msg_new(CORRAL_MSG_HISTORY);
-        corral_msg_add(h, "node", ctl->node_name);
-        char *text = corral_ophistory_format(corral_executor_ophistory(ctl->ex));
-        corral_msg_add(h, "text", text);
-        free(text);
-        corral__ctl_send(ctl, h);
+        send_history(ctl);
     }
 }
 
@@ -609,12 +615,7 @@ static void start_probes(corral_controller_t *ctl)
     /* Resources we ran before that left the config: probe them with what we recorded. */
     if (ctl->probes_left == 0) {
         ctl->probing = false;
-        corral_msg_t *h = corral_msg_new(CORRAL_MSG_HISTORY);
-        corral_msg_add(h, "node", ctl->node_name);
-        char *text = corral_ophistory_format(corral_executor_ophistory(ctl->ex));
-        corral_msg_add(h, "text", text);
-        free(text);
-        corral__ctl_send(ctl, h);
+        send_history(ctl);
     }
 }
 
@@ -1240,9 +1241,14 @@ static void on_members(void *ud, const corral_link_member_t *members, size_t n,
         c->member = true;
         if (!strcmp(joined[i].name, ctl->node_name)) me_joined = true;
     }
-    /* Everyone introduces itself again so a joiner learns who is who. */
+    /* Everyone introduces itself again so a joiner learns who is who, and
+     * sends its history so the joiner knows what runs where (and that we
+     * are ready): a joiner may be the next DC. */
     if (n_joined) send_hello(ctl);
-    if (me_joined) start_probes(ctl);
+    if (me_joined)
+        start_probes(ctl);
+    else if (n_joined && !ctl->probing)
+        send_history(ctl);
     elect(ctl);
     corral__ctl_schedule_soon(ctl);
 }
