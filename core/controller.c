@@ -169,7 +169,7 @@ static void send_config(corral_controller_t *ctl)
 /* ------------------------------------------------------------ config */
 
 /* Does a resource's definition differ between two configs (agent, params, ops)? */
-static bool rsc_changed(const corral_resource_t *a, const corral_resource_t *b)
+bool corral__ctl_rsc_changed(const corral_resource_t *a, const corral_resource_t *b)
 {
     if (strcmp(a->agent, b->agent) || a->params.n != b->params.n || a->n_ops != b->n_ops)
         return true;
@@ -234,7 +234,7 @@ static void adopt(corral_controller_t *ctl, corral_config_t *cfg, char *text,
         for (size_t i = 0; i < old->n_resources; i++) {
             const corral_resource_t *o = &old->resources[i];
             const corral_resource_t *n = find_rsc(cfg, o->id);
-            if (n && rsc_changed(o, n) && active_anywhere(ctl, o->id)) {
+            if (n && corral__ctl_rsc_changed(o, n) && active_anywhere(ctl, o->id)) {
                 corral_notice("resource %s: its definition changed: it will be restarted", o->id);
                 CORRAL_PUSH(ctl->restart, ctl->n_restart, ctl->cap_restart, corral_xstrdup(o->id));
             }

@@ -338,16 +338,7 @@ static void push_effects(corral_controller_t *ctl, const corral_config_t *next, 
             continue;
         }
         const corral_resource_t *n = &next->resources[r.index];
-        bool changed =
-            strcmp(o->agent, n->agent) || o->params.n != n->params.n || o->n_ops != n->n_ops;
-        for (size_t k = 0; !changed && k < o->params.n; k++) {
-            bool found = false;
-            for (size_t j = 0; j < n->params.n; j++)
-                if (!strcmp(n->params.items[j].key, o->params.items[k].key))
-                    found = !strcmp(n->params.items[j].value, o->params.items[k].value);
-            changed = !found;
-        }
-        if (changed && running_on(ctl, o->id))
+        if (corral__ctl_rsc_changed(o, n) && running_on(ctl, o->id))
             corral_buf_printf(out, "  restart  %s (definition changed)\n", o->id);
     }
     for (size_t i = 0; i < next->n_resources; i++)

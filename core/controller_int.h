@@ -169,6 +169,8 @@ void corral__ctl_schedule_soon(corral_controller_t *ctl);
 int corral__ctl_push(corral_controller_t *ctl, const char *text, const char *name, char **err_out);
 void corral__ctl_cleanup(corral_controller_t *ctl, const char *rsc, const char *node);
 void corral__ctl_restart(corral_controller_t *ctl, const char *rsc);
+/* Does a resource's definition (agent, params, ops) differ between two configs? */
+bool corral__ctl_rsc_changed(const corral_resource_t *a, const corral_resource_t *b);
 /* Ask the cluster to fence `target` (by a node other than it when possible). */
 void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, bool off, uint64_t tr,
                                size_t act);
