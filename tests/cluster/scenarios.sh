@@ -109,6 +109,8 @@ NEWDC=$(q "$other" "d['dc']")
 check "a new DC took over ($DC -> $NEWDC)" test "$NEWDC" != "$DC" -a "$NEWDC" != None
 settle "$other"
 check "web did not restart when the DC died" test "$(starts)" = "$N0" -a "$(where "$other")" = "$W"
+# Power it back on only once it has been fenced (else the fence hits the rebooted node).
+wait_for 30 "$other" "'$DC' in [f['target'] for f in d['fencing'] if f['result']=='ok'][-1:]" True
 node_start "$d"
 settle 1 2 3
 
