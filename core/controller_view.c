@@ -293,28 +293,6 @@ static void render_text(corral_controller_t *ctl, bool color, corral_buf_t *b)
     }
 }
 
-static void html_escape(corral_buf_t *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            corral_buf_append(b, "&lt;");
-            break;
-        case '>':
-            corral_buf_append(b, "&gt;");
-            break;
-        case '&':
-            corral_buf_append(b, "&amp;");
-            break;
-        case '"':
-            corral_buf_append(b, "&quot;");
-            break;
-        default:
-            corral_buf_append_n(b, s, 1);
-        }
-    }
-}
-
 static void html_row(corral_controller_t *ctl, const corral_resource_t *r, const char *parent,
                      corral_buf_t *b)
 {
@@ -322,24 +300,24 @@ static void html_row(corral_controller_t *ctl, const corral_resource_t *r, const
     collect(ctl, &v);
     const char *cls = v.failed ? "bad" : v.n_nodes ? "ok" : "warn";
     corral_buf_append(b, "<tr><td>");
-    html_escape(b, r->id);
+    corral_buf_xml_escape(b, r->id);
     if (parent) {
         corral_buf_append(b, "<small> in ");
-        html_escape(b, parent);
+        corral_buf_xml_escape(b, parent);
         corral_buf_append(b, "</small>");
     }
     corral_buf_append(b, "</td><td>");
-    html_escape(b, r->agent);
+    corral_buf_xml_escape(b, r->agent);
     corral_buf_printf(b, "</td><td class=\"%s\">%s</td><td>", cls,
                       v.failed ? "failed" : role_of(&v));
     for (size_t k = 0; k < v.n_nodes; k++) {
-        html_escape(b, v.nodes[k]);
+        corral_buf_xml_escape(b, v.nodes[k]);
         corral_buf_append(b, " ");
     }
     corral_buf_append(b, "</td></tr>\n");
     if (v.reason) {
         corral_buf_append(b, "<tr class=\"why\"><td colspan=\"4\">");
-        html_escape(b, v.reason);
+        corral_buf_xml_escape(b, v.reason);
         corral_buf_append(b, "</td></tr>\n");
     }
     rview_free(&v);
@@ -351,7 +329,7 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
     corral_buf_append(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
                          "<meta name=\"viewport\" content=\"width=device-width, "
                          "initial-scale=1\">\n<title>corral: ");
-    html_escape(b, c->cluster.name ? c->cluster.name : "cluster");
+    corral_buf_xml_escape(b, c->cluster.name ? c->cluster.name : "cluster");
     corral_buf_append(
         b, "</title>\n<style>\n"
            "body{font-family:system-ui,sans-serif;margin:0;padding:1em;background:#f6f7f9;color:#"
@@ -367,11 +345,11 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
            "tr.why td{color:#b00020;font-size:.85em;padding-top:0}\n"
            "@media (max-width:600px){td,th{padding:.35em .3em;font-size:.9em}}\n"
            "</style></head><body>\n<h1>");
-    html_escape(b, c->cluster.name ? c->cluster.name : "cluster");
+    corral_buf_xml_escape(b, c->cluster.name ? c->cluster.name : "cluster");
     corral_buf_append(b, "</h1>\n<div class=\"meta\">node ");
-    html_escape(b, ctl->node_name);
+    corral_buf_xml_escape(b, ctl->node_name);
     corral_buf_append(b, " &middot; DC ");
-    html_escape(b, ctl->dc ? ctl->dc : "(none)");
+    corral_buf_xml_escape(b, ctl->dc ? ctl->dc : "(none)");
     corral_buf_printf(b,
                       " &middot; <span class=\"%s\">%s</span> &middot; config epoch %" PRIu64
                       " (%.12s)</div>\n",
@@ -383,7 +361,7 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
         struct cnode *n = &ctl->nodes[i];
         const char *s = node_state(n);
         corral_buf_append(b, "<tr><td>");
-        html_escape(b, n->name);
+        corral_buf_xml_escape(b, n->name);
         corral_buf_printf(b, "</td><td class=\"%s\">%s%s</td><td>%" PRIu64 "</td></tr>\n",
                           !strcmp(s, "online")    ? "ok"
                           : !strcmp(s, "unclean") ? "bad"
@@ -407,13 +385,13 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
             char when[32];
             corral_format_time(ctl->fencing[i].time, when, sizeof(when));
             corral_buf_append(b, "<tr><td>");
-            html_escape(b, ctl->fencing[i].target);
+            corral_buf_xml_escape(b, ctl->fencing[i].target);
             corral_buf_append(b, "</td><td>");
-            html_escape(b, ctl->fencing[i].action);
+            corral_buf_xml_escape(b, ctl->fencing[i].action);
             corral_buf_append(b, "</td><td>");
-            html_escape(b, ctl->fencing[i].device);
+            corral_buf_xml_escape(b, ctl->fencing[i].device);
             corral_buf_append(b, "</td><td>");
-            html_escape(b, ctl->fencing[i].result);
+            corral_buf_xml_escape(b, ctl->fencing[i].result);
             corral_buf_printf(b, "</td><td>%s</td></tr>\n", when);
         }
         corral_buf_append(b, "</table>\n");

@@ -923,28 +923,6 @@ int corral_registry_check_params(const corral_agent_info_t *info, size_t n,
 
 /* ---- invoke (in the action's child) ----------------------------------- */
 
-static void xml_escape(corral_buf_t *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            corral_buf_append(b, "&lt;");
-            break;
-        case '>':
-            corral_buf_append(b, "&gt;");
-            break;
-        case '&':
-            corral_buf_append(b, "&amp;");
-            break;
-        case '"':
-            corral_buf_append(b, "&quot;");
-            break;
-        default:
-            corral_buf_append_n(b, s, 1);
-        }
-    }
-}
-
 static void emit(const corral_op_t *op, corral_buf_t *b)
 {
     char *line = corral_buf_take(b);
@@ -963,9 +941,9 @@ static void emit_meta_data(const corral_op_t *op, const corral_agent_info_t *inf
     corral_buf_append(&b, "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">");
     emit(op, &b);
     corral_buf_append(&b, "<resource-agent name=\"");
-    xml_escape(&b, info->name);
+    corral_buf_xml_escape(&b, info->name);
     corral_buf_append(&b, "\" version=\"");
-    xml_escape(&b, info->version);
+    corral_buf_xml_escape(&b, info->version);
     corral_buf_append(&b, "\">");
     emit(op, &b);
     corral_buf_append(&b, "  <version>1.1</version>");
@@ -973,7 +951,7 @@ static void emit_meta_data(const corral_op_t *op, const corral_agent_info_t *inf
     const char *tags[2] = {"longdesc", "shortdesc"};
     for (int t = 0; t < 2; t++) {
         corral_buf_printf(&b, "  <%s lang=\"en\">", tags[t]);
-        xml_escape(&b, info->description);
+        corral_buf_xml_escape(&b, info->description);
         corral_buf_printf(&b, "</%s>", tags[t]);
         emit(op, &b);
     }
@@ -982,20 +960,20 @@ static void emit_meta_data(const corral_op_t *op, const corral_agent_info_t *inf
     for (size_t i = 0; info->params && info->params[i].name; i++) {
         const corral_param_spec_t *p = &info->params[i];
         corral_buf_append(&b, "    <parameter name=\"");
-        xml_escape(&b, p->name);
+        corral_buf_xml_escape(&b, p->name);
         corral_buf_printf(&b, "\" required=\"%d\" unique=\"%d\" reloadable=\"%d\">",
                           p->required ? 1 : 0, p->unique ? 1 : 0, p->reloadable ? 1 : 0);
         emit(op, &b);
         for (int t = 0; t < 2; t++) {
             corral_buf_printf(&b, "      <%s lang=\"en\">", tags[t]);
-            xml_escape(&b, p->description);
+            corral_buf_xml_escape(&b, p->description);
             corral_buf_printf(&b, "</%s>", tags[t]);
             emit(op, &b);
         }
         corral_buf_printf(&b, "      <content type=\"%s\"", type_words[p->type]);
         if (p->default_value) {
             corral_buf_append(&b, " default=\"");
-            xml_escape(&b, p->default_value);
+            corral_buf_xml_escape(&b, p->default_value);
             corral_buf_append(&b, "\"");
         }
         corral_buf_append(&b, "/>");

@@ -131,6 +131,28 @@ void corral_buf_json_string(corral_buf_t *b, const char *s)
     corral_buf_append_n(b, "\"", 1);
 }
 
+void corral_buf_xml_escape(corral_buf_t *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<':
+            corral_buf_append(b, "&lt;");
+            break;
+        case '>':
+            corral_buf_append(b, "&gt;");
+            break;
+        case '&':
+            corral_buf_append(b, "&amp;");
+            break;
+        case '"':
+            corral_buf_append(b, "&quot;");
+            break;
+        default:
+            corral_buf_append_n(b, s, 1);
+        }
+    }
+}
+
 char *corral_buf_take(corral_buf_t *b)
 {
     char *s = b->s ? b->s : corral_xstrdup("");

@@ -41,6 +41,8 @@ void corral_buf_append_n(corral_buf_t *b, const char *s, size_t n);
 void corral_buf_printf(corral_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Append s as a JSON string literal, quotes included. */
 void corral_buf_json_string(corral_buf_t *b, const char *s);
+/** Append s (NULL: nothing) with < > & " escaped for XML and HTML text and attributes. */
+void corral_buf_xml_escape(corral_buf_t *b, const char *s);
 /** Take the string (never NULL; caller frees) and reset the buffer. */
 char *corral_buf_take(corral_buf_t *b);
 void corral_buf_free(corral_buf_t *b);
