@@ -87,31 +87,45 @@ bool corral__ctl_is_dc(const corral_controller_t *ctl)
 
 /*
  * The DC. Every node decides from the same ordered events, once every member
- * has introduced itself: the incumbent (a live member that a hello names as
- * DC; the lowest id if hellos disagree, as after partitions merge) keeps the
- * role; without one, the lowest node id wins. A leaving node hands the role
+ * has introduced itself. The incumbent keeps the role: a live member that
+ * hellos name as DC (when hellos disagree, as after partitions merge, the
+ * one most of them name; then the lowest id). A node names a DC in its hello
+ * only when that DC was chosen with another node present, so a node that was
+ * alone (just started, or cut off) never unseats the partition it joins.
+ * Without an incumbent the lowest node id wins. A leaving node hands the role
  * over when someone else can take it.
  */
 static void elect(corral_controller_t *ctl)
 {
     struct cnode *best = NULL, *best_leaving = NULL, *incumbent = NULL;
+    size_t n_members = 0, incumbent_votes = 0;
     for (size_t i = 0; i < ctl->n_nodes; i++) {
         struct cnode *n = &ctl->nodes[i];
         if (!n->member) continue;
         if (!n->hello) return; /* wait until everyone has spoken */
+        n_members++;
         struct cnode **slot = n->leaving ? &best_leaving : &best;
         if (!*slot || n->id < (*slot)->id) *slot = n;
     }
     for (size_t i = 0; i < ctl->n_nodes; i++) {
-        struct cnode *n = &ctl->nodes[i];
-        if (!n->member || !n->dc_claim) continue;
-        struct cnode *c = corral__ctl_node(ctl, n->dc_claim, false);
-        if (!c || !c->member || c->leaving) continue;
-        if (!incumbent || c->id < incumbent->id) incumbent = c;
+        struct cnode *c = &ctl->nodes[i];
+        if (!c->member || c->leaving) continue;
+        size_t votes = 0;
+        for (size_t j = 0; j < ctl->n_nodes; j++) {
+            const struct cnode *n = &ctl->nodes[j];
+            if (n->member && n->dc_claim && !strcmp(n->dc_claim, c->name)) votes++;
+        }
+        if (!votes) continue;
+        if (!incumbent || votes > incumbent_votes ||
+            (votes == incumbent_votes && c->id < incumbent->id)) {
+            incumbent = c;
+            incumbent_votes = votes;
+        }
     }
     struct cnode *pick = incumbent ? incumbent : best ? best : best_leaving;
     char *old = ctl->dc;
     ctl->dc = pick ? corral_xstrdup(pick->name) : NULL;
+    ctl->dc_shared = ctl->dc && n_members > 1;
     if ((old == NULL) != (ctl->dc == NULL) || (old && strcmp(old, ctl->dc)))
         corral_notice("cluster: the DC is now %s", ctl->dc ? ctl->dc : "(none)");
     free(old);
@@ -140,7 +154,7 @@ static void send_hello(corral_controller_t *ctl)
     corral_msg_addf(m, "id", "%u", corral_link_local_id(ctl->link));
     corral_msg_addf(m, "epoch", "%" PRIu64, ctl->ver.epoch);
     corral_msg_add(m, "digest", ctl->ver.digest);
-    if (ctl->dc) corral_msg_add(m, "dc", ctl->dc);
+    if (ctl->dc && ctl->dc_shared) corral_msg_add(m, "dc", ctl->dc);
     corral__ctl_send(ctl, m);
 }
 

@@ -115,7 +115,8 @@ struct corral_controller {
     size_t n_fencing, cap_fencing;
 
     bool quorate;
-    char *dc; /* the DC's name, or NULL */
+    char *dc;       /* the DC's name, or NULL */
+    bool dc_shared; /* ctl->dc was chosen with another node present (claimable) */
 
     /* Our own probes. */
     bool probing;

@@ -103,6 +103,8 @@ if [ "$W" = "$DC" ]; then
 fi
 N0=$(starts)
 d=${DC#node}; other=$(( d % 3 + 1 ))
+fenced() { q "$other" "len([f for f in d['fencing'] if f['target']=='$1' and f['result']=='ok'])"; }
+NF=$(fenced "$DC")
 node_kill "$d"
 wait_for 30 "$other" "d['dc'] not in (None, '$DC')" True
 NEWDC=$(q "$other" "d['dc']")
@@ -110,19 +112,22 @@ check "a new DC took over ($DC -> $NEWDC)" test "$NEWDC" != "$DC" -a "$NEWDC" !=
 settle "$other"
 check "web did not restart when the DC died" test "$(starts)" = "$N0" -a "$(where "$other")" = "$W"
 # Power it back on only once it has been fenced (else the fence hits the rebooted node).
-wait_for 30 "$other" "'$DC' in [f['target'] for f in d['fencing'] if f['result']=='ok'][-1:]" True
+wait_for 30 "$other" "len([f for f in d['fencing'] if f['target']=='$DC' and f['result']=='ok']) > $NF" True
 node_start "$d"
 settle 1 2 3
 
 # 6. a push from a non-DC node reaches every node; a node down during a push adopts it on rejoin
 DC=$(q 1 "d['dc']"); P=1; [ "node$P" = "$DC" ] && P=2
-E=$(q 1 "d['config']['epoch']")
+E=$(q "$P" "d['config']['epoch']")
 D3=3; [ "$D3" = "$P" ] && D3=2; [ "node$D3" = "$DC" ] && D3=$(( 6 - P - D3 ))
 node_kill "$D3"
 wait_for 30 "$P" "[n['state'] for n in d['nodes'] if n['name']=='node$D3'][0]" offline
 sed 's/^op.monitor = interval=2s timeout=10s/op.monitor = interval=3s timeout=10s/' "$CL_CONFIG" > "$CL_T/next.ini"
 corral_on "$P" config push "$CL_T/next.ini" >/dev/null 2>&1
-check "a push from node$P (not the DC) reaches every live node" test "$(q 1 "d['config']['epoch']")" = "$((E + 1))" -a "$(q 2 "d['config']['epoch']")" = "$((E + 1))" -o "$(q 3 "d['config']['epoch']" 2>/dev/null)" = "$((E + 1))"
+LIVE=""; for i in 1 2 3; do [ "$i" = "$D3" ] || LIVE="$LIVE $i"; done
+for i in $LIVE; do wait_for 10 "$i" "d['config']['epoch']" "$((E + 1))"; done
+epochs() { for i in $LIVE; do q "$i" "d['config']['epoch']"; done | sort -u | tr '\n' ' '; }
+check "a push from node$P (not the DC) reaches every live node (epochs: $(epochs))" test "$(epochs)" = "$((E + 1)) "
 node_start "$D3"
 wait_for 30 "$D3" "d['config']['epoch']" "$((E + 1))"
 check "node$D3, down during the push, adopted epoch $((E + 1)) on rejoin" test "$(q "$D3" "d['config']['epoch']")" = "$((E + 1))"
