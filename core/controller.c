@@ -208,7 +208,7 @@ static const corral_resource_t *find_rsc(const corral_config_t *c, const char *i
     return r.kind == CORRAL_REF_PRIMITIVE ? &c->resources[r.index] : NULL;
 }
 
-static bool active_anywhere(corral_controller_t *ctl, const char *rsc)
+static bool active_anywhere(const corral_controller_t *ctl, const char *rsc)
 {
     for (size_t i = 0; i < ctl->n_nodes; i++) {
         const corral_rsc_history_t *h = corral_ophistory_get(ctl->nodes[i].hist, rsc);
@@ -769,15 +769,88 @@ static struct plan_action *plan_add(struct plan *p, const char *kind, const char
     return &p->a[p->n - 1];
 }
 
-/* Restarts of changed resources: stop them with their old definition first. */
+/* Does the config reference r (a primitive, group or clone) hold primitive p? */
+static bool ref_holds(const corral_config_t *c, corral_ref_t r, int p)
+{
+    switch (r.kind) {
+    case CORRAL_REF_PRIMITIVE:
+        return r.index == p;
+    case CORRAL_REF_GROUP:
+        return c->resources[p].group == r.index;
+    case CORRAL_REF_CLONE:
+        return c->resources[p].clone == r.index;
+    default:
+        return false;
+    }
+}
+
+/*
+ * Must primitive b restart when primitive a does? Yes when b comes after a in
+ * their group, or a mandatory order starts b after a (Pacemaker restarts an
+ * order's dependents with their first, too).
+ */
+static bool restart_follows(const corral_config_t *c, int b, int a)
+{
+    if (a == b) return false;
+    int g = c->resources[a].group;
+    if (g >= 0 && g == c->resources[b].group) {
+        const corral_group_t *grp = &c->groups[g];
+        for (size_t i = 0; i < grp->n_members; i++) {
+            if (grp->members[i] == a) return true; /* a comes first */
+            if (grp->members[i] == b) break;
+        }
+    }
+    for (size_t i = 0; i < c->n_orders; i++) {
+        const corral_order_t *o = &c->orders[i];
+        if (o->kind != CORRAL_ORDER_MANDATORY) continue;
+        if (o->first_action && strcmp(o->first_action, "start")) continue;
+        if (ref_holds(c, o->first, a) && ref_holds(c, o->then, b)) return true;
+    }
+    return false;
+}
+
+void corral__ctl_restart_closure(const corral_controller_t *ctl, const corral_config_t *c, bool *in,
+                                 bool log)
+{
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t b = 0; b < c->n_resources; b++) {
+            if (in[b] || !active_anywhere(ctl, c->resources[b].id)) continue;
+            for (size_t a = 0; a < c->n_resources && !in[b]; a++)
+                if (in[a] && restart_follows(c, (int)b, (int)a)) {
+                    if (log)
+                        corral_notice("resource %s: restarts with %s, which it depends on",
+                                      c->resources[b].id, c->resources[a].id);
+                    in[b] = grew = true;
+                }
+        }
+    }
+}
+
+/*
+ * Restarts of changed resources: stop them with their old definition first,
+ * together with what depends on them (later group members, mandatory order
+ * dependents), each after its dependents; the scheduler starts them all again.
+ */
 static bool plan_restarts(corral_controller_t *ctl)
 {
     if (!ctl->n_restart) return false;
+    const corral_config_t *c = ctl->cfg;
+    bool *in = corral_xcalloc(c->n_resources + 1, sizeof(bool));
     for (size_t r = 0; r < ctl->n_restart; r++) {
-        const char *id = ctl->restart[r];
+        corral_ref_t ref = corral_config_find(c, ctl->restart[r]);
+        if (ref.kind == CORRAL_REF_PRIMITIVE) in[ref.index] = true;
+        free(ctl->restart[r]);
+    }
+    ctl->n_restart = 0;
+    corral__ctl_restart_closure(ctl, c, in, true);
+    size_t first = ctl->plan.n;
+    for (size_t p = 0; p < c->n_resources; p++) {
+        if (!in[p]) continue;
+        const char *id = c->resources[p].id;
         const corral_resource_t *def = find_rsc(ctl->prev_cfg, id);
-        if (!def) def = find_rsc(ctl->cfg, id);
-        for (size_t k = 0; def && k < ctl->n_nodes; k++) {
+        if (!def) def = &c->resources[p];
+        for (size_t k = 0; k < ctl->n_nodes; k++) {
             struct cnode *n = &ctl->nodes[k];
             const corral_rsc_history_t *rh = corral_ophistory_get(n->hist, id);
             corral_rsc_state_t s;
@@ -794,15 +867,22 @@ static bool plan_restarts(corral_controller_t *ctl)
             a->agent = corral_xstrdup(def->agent);
             for (size_t j = 0; j < def->params.n; j++)
                 kv_set(&a->params, def->params.items[j].key, def->params.items[j].value);
-            if (s.promoted) {
-                a->after = corral_xcalloc(1, sizeof(size_t));
-                a->after[0] = ctl->plan.n - 2;
-                a->n_after = 1;
-            }
+            if (s.promoted) CORRAL_PUSH(a->after, a->n_after, a->cap_after, ctl->plan.n - 2);
         }
-        free(ctl->restart[r]);
     }
-    ctl->n_restart = 0;
+    /* Each stop waits for the stops of what depends on it. */
+    for (size_t i = first; i < ctl->plan.n; i++) {
+        struct plan_action *a = &ctl->plan.a[i];
+        if (strcmp(a->kind, "stop")) continue;
+        int pa = corral_config_find(c, a->rsc).index;
+        for (size_t j = first; j < ctl->plan.n; j++) {
+            const struct plan_action *b = &ctl->plan.a[j];
+            if (j == i || strcmp(b->kind, "stop")) continue;
+            if (restart_follows(c, corral_config_find(c, b->rsc).index, pa))
+                CORRAL_PUSH(a->after, a->n_after, a->cap_after, j);
+        }
+    }
+    free(in);
     return ctl->plan.n > 0;
 }
 

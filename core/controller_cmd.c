@@ -330,6 +330,8 @@ static void line_diff(const char *a, const char *b, corral_buf_t *out)
 static void push_effects(corral_controller_t *ctl, const corral_config_t *next, corral_buf_t *out)
 {
     const corral_config_t *cur = ctl->cfg;
+    bool *changed = corral_xcalloc(next->n_resources + 1, sizeof(bool));
+    bool *restart = corral_xcalloc(next->n_resources + 1, sizeof(bool));
     for (size_t i = 0; i < cur->n_resources; i++) {
         const corral_resource_t *o = &cur->resources[i];
         corral_ref_t r = corral_config_find(next, o->id);
@@ -339,8 +341,15 @@ static void push_effects(corral_controller_t *ctl, const corral_config_t *next, 
         }
         const corral_resource_t *n = &next->resources[r.index];
         if (corral__ctl_rsc_changed(o, n) && running_on(ctl, o->id))
-            corral_buf_printf(out, "  restart  %s (definition changed)\n", o->id);
+            changed[r.index] = restart[r.index] = true;
     }
+    corral__ctl_restart_closure(ctl, next, restart, false);
+    for (size_t i = 0; i < next->n_resources; i++)
+        if (restart[i])
+            corral_buf_printf(out, "  restart  %s (%s)\n", next->resources[i].id,
+                              changed[i] ? "definition changed" : "depends on a restarted one");
+    free(changed);
+    free(restart);
     for (size_t i = 0; i < next->n_resources; i++)
         if (corral_config_find(cur, next->resources[i].id).kind != CORRAL_REF_PRIMITIVE)
             corral_buf_printf(out, "  start    %s (new)\n", next->resources[i].id);

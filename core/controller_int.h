@@ -58,7 +58,7 @@ struct plan_action {
     char *node;
     uint32_t interval_ms;
     size_t *after; /* indices of actions that must be done first */
-    size_t n_after;
+    size_t n_after, cap_after;
     enum pa_state state;
     /* Pre-stops of removed or changed resources carry their old definition. */
     char *agent;
@@ -171,6 +171,13 @@ int corral__ctl_push(corral_controller_t *ctl, const char *text, const char *nam
 void corral__ctl_cleanup(corral_controller_t *ctl, const char *rsc, const char *node);
 void corral__ctl_restart(corral_controller_t *ctl, const char *rsc);
 /* Does a resource's definition (agent, params, ops) differ between two configs? */
+/*
+ * Mark in in[] (one flag per primitive of c) every active primitive that must
+ * restart with those already marked: later members of their group, the
+ * dependents of mandatory orders; repeatedly. Logs each when `log`.
+ */
+void corral__ctl_restart_closure(const corral_controller_t *ctl, const corral_config_t *c, bool *in,
+                                 bool log);
 bool corral__ctl_rsc_changed(const corral_resource_t *a, const corral_resource_t *b);
 /* Ask the cluster to fence `target` (by a node other than it when possible). */
 void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, bool off, uint64_t tr,

@@ -152,6 +152,17 @@ static void kvlist_set(corral_kvlist_t *l, const char *key, const char *value, i
     l->n++;
 }
 
+static void resource_clear(corral_status_resource_t *r)
+{
+    free(r->id);
+    corral_namelist_clear(&r->active_on);
+    corral_namelist_clear(&r->promoted_on);
+    corral_namelist_clear(&r->failed_on);
+    corral_namelist_clear(&r->stop_failed_on);
+    for (size_t j = 0; j < r->n_failures; j++) free(r->failures[j].node);
+    free(r->failures);
+}
+
 void corral_status_free(corral_status_t *st)
 {
     if (!st) return;
@@ -160,16 +171,7 @@ void corral_status_free(corral_status_t *st)
         kvlist_free(&st->nodes[i].attrs);
     }
     free(st->nodes);
-    for (size_t i = 0; i < st->n_resources; i++) {
-        corral_status_resource_t *r = &st->resources[i];
-        free(r->id);
-        corral_namelist_clear(&r->active_on);
-        corral_namelist_clear(&r->promoted_on);
-        corral_namelist_clear(&r->failed_on);
-        corral_namelist_clear(&r->stop_failed_on);
-        for (size_t j = 0; j < r->n_failures; j++) free(r->failures[j].node);
-        free(r->failures);
-    }
+    for (size_t i = 0; i < st->n_resources; i++) resource_clear(&st->resources[i]);
     free(st->resources);
     free(st->file);
     free(st);
@@ -579,6 +581,45 @@ int corral_status_check(const corral_status_t *st, const corral_config_t *c, cor
     free(nodes);
     free(rscs);
     return errors;
+}
+
+size_t corral_status_forget_unknown(corral_status_t *st, const corral_config_t *c,
+                                    corral_status_visit_fn removed, void *ud)
+{
+    size_t n_removed = 0, kept = 0;
+    for (size_t i = 0; i < st->n_nodes; i++) {
+        corral_status_node_t *n = &st->nodes[i];
+        if (corral_config_node_index(c, n->name) >= 0) {
+            st->nodes[kept++] = *n;
+            continue;
+        }
+        if (removed) removed(ud, "node", n->name, NULL);
+        for (size_t k = 0; k < st->n_resources; k++) {
+            corral_status_resource_t *r = &st->resources[k];
+            corral_namelist_remove(&r->active_on, n->name);
+            corral_namelist_remove(&r->promoted_on, n->name);
+            corral_namelist_remove(&r->failed_on, n->name);
+            corral_namelist_remove(&r->stop_failed_on, n->name);
+        }
+        free(n->name);
+        kvlist_free(&n->attrs);
+        n_removed++;
+    }
+    st->n_nodes = kept;
+    kept = 0;
+    for (size_t i = 0; i < st->n_resources; i++) {
+        corral_status_resource_t *r = &st->resources[i];
+        corral_ref_t ref = corral_config_find(c, r->id);
+        if (ref.kind == CORRAL_REF_PRIMITIVE) {
+            st->resources[kept++] = *r;
+            continue;
+        }
+        if (removed) removed(ud, "resource", r->id, &r->active_on);
+        resource_clear(r);
+        n_removed++;
+    }
+    st->n_resources = kept;
+    return n_removed;
 }
 
 /* ---- writer ---- */

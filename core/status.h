@@ -106,6 +106,20 @@ void corral_status_free(corral_status_t *status);
 int corral_status_check(const corral_status_t *status, const corral_config_t *config,
                         corral_diags_t *diags);
 
+/** Called for each section corral_status_forget_unknown() drops. */
+typedef void (*corral_status_visit_fn)(void *ud, const char *kind, const char *name,
+                                       const corral_namelist_t *active_on);
+
+/**
+ * Drop what a status names but `config` does not have: nodes (and their
+ * mentions in resource lists) and resources that are not primitives of the
+ * config, as after a config change removed them. `removed` (may be NULL)
+ * hears of each, a resource with the nodes it was active on. Returns how
+ * many sections were dropped.
+ */
+size_t corral_status_forget_unknown(corral_status_t *status, const corral_config_t *config,
+                                    corral_status_visit_fn removed, void *ud);
+
 /** Lookups; NULL when absent. */
 corral_status_node_t *corral_status_node(const corral_status_t *status, const char *name);
 corral_status_resource_t *corral_status_resource(const corral_status_t *status, const char *id);

@@ -33,6 +33,9 @@ int corral_cli_config_daemon(int argc, char **argv);
 int corral_cli_call(int argc, const char *const argv[], const char *body, int timeout_ms,
                     char **out_keep);
 
+/** Explain a failed corral_ipc_call() (-errno) on stderr. */
+void corral_cli_ipc_error(int r);
+
 /** Print "corral: " + message + newline to stderr. */
 void corral_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

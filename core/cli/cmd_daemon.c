@@ -15,6 +15,17 @@
 #include "util.h"
 
 /* Send argv to corrald, print its answer, return its exit code. */
+void corral_cli_ipc_error(int r)
+{
+    if (r == -ECONNREFUSED || r == -ENOENT || r == -ENOTCONN)
+        corral_cli_error("cannot reach corrald (IPC service '%s'): is it running?",
+                         corral_ipc_name());
+    else if (r == -ETIMEDOUT)
+        corral_cli_error("corrald did not answer in time.");
+    else
+        corral_cli_error("talking to corrald failed: %s.", strerror(-r));
+}
+
 int corral_cli_call(int argc, const char *const argv[], const char *body, int timeout_ms,
                     char **out_keep)
 {
@@ -22,13 +33,7 @@ int corral_cli_call(int argc, const char *const argv[], const char *body, int ti
     char *out = NULL, *err = NULL;
     int r = corral_ipc_call(argc, argv, body, body ? strlen(body) : 0, timeout_ms, &rc, &out, &err);
     if (r < 0) {
-        if (r == -ECONNREFUSED || r == -ENOENT || r == -ENOTCONN)
-            corral_cli_error("cannot reach corrald (IPC service '%s'): is it running?",
-                             corral_ipc_name());
-        else if (r == -ETIMEDOUT)
-            corral_cli_error("corrald did not answer in time.");
-        else
-            corral_cli_error("talking to corrald failed: %s.", strerror(-r));
+        corral_cli_ipc_error(r);
         return CORRAL_EXIT_FAIL;
     }
     if (out_keep)

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "ipc.h"
 #include "scheduler.h"
 #include "status.h"
 #include "util.h"
@@ -15,13 +16,18 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: corral simulate --config C [--state S] [--json] [--scores] [--dot F]\n"
             "                       [--save-state OUT]\n"
+            "       corral simulate --live [--config C] [--json] [--scores] [--dot F]\n"
+            "                       [--save-state OUT]\n"
             "\n"
             "Run the scheduler alone, without a daemon: print the transition (fencing, stops,\n"
             "starts, moves, recoveries, promotions, demotions) and the resulting placement.\n"
+            "With --live, on the running cluster's status as the local corrald sees it, and\n"
+            "its config, or C as a what-if; nothing is changed.\n"
             "\n"
             "  --config C        the cluster configuration (INI)\n"
             "  --state S         the cluster status (INI); default: every node online, nothing\n"
             "                    running, quorate, the clock at the current time\n"
+            "  --live            take the status (and config) from the running corrald\n"
             "  --json            print the transition as one JSON object\n"
             "  --scores          print each resource's score on each node and its parts\n"
             "  --dot F           write the transition graph to F (Graphviz)\n"
@@ -35,18 +41,36 @@ static int write_text(const char *path, const char *text)
     return rc;
 }
 
+static void print_removed(void *ud, const char *kind, const char *name,
+                          const corral_namelist_t *active_on)
+{
+    FILE *out = ud;
+    if (!strcmp(kind, "node")) {
+        fprintf(out, "Node %s is not in this configuration: left out.\n", name);
+        return;
+    }
+    if (!active_on || !active_on->n) return;
+    fprintf(out, "Resource %s is not in this configuration: corrald would stop it on", name);
+    for (size_t i = 0; i < active_on->n; i++) fprintf(out, " %s", active_on->names[i]);
+    fputs(".\n", out);
+}
+
 int corral_cmd_simulate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"state", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},         {"scores", no_argument, NULL, 'S'},
-        {"dot", required_argument, NULL, 'd'},    {"save-state", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},         {0}};
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"state", required_argument, NULL, 's'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"scores", no_argument, NULL, 'S'},
+                                             {"dot", required_argument, NULL, 'd'},
+                                             {"save-state", required_argument, NULL, 'o'},
+                                             {"live", no_argument, NULL, 'l'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
     const char *config_path = NULL, *state_path = NULL, *dot_path = NULL, *save_path = NULL;
-    bool json = false, scores = false;
+    bool json = false, scores = false, live = false;
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "+c:s:jSd:o:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+c:s:jSd:o:lh", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             config_path = optarg;
@@ -66,6 +90,9 @@ int corral_cmd_simulate(int argc, char **argv)
         case 'o':
             save_path = optarg;
             break;
+        case 'l':
+            live = true;
+            break;
         case 'h':
             usage(stdout);
             return CORRAL_EXIT_OK;
@@ -78,12 +105,17 @@ int corral_cmd_simulate(int argc, char **argv)
         corral_cli_error("simulate takes no arguments besides its options ('%s').", argv[optind]);
         return CORRAL_EXIT_USAGE;
     }
-    if (!config_path) {
-        corral_cli_error("simulate needs --config FILE (see corral simulate --help).");
+    if (live && state_path) {
+        corral_cli_error("--live takes the status from corrald: it does not go with --state.");
+        return CORRAL_EXIT_USAGE;
+    }
+    if (!config_path && !live) {
+        corral_cli_error("simulate needs --config FILE or --live (see corral simulate --help).");
         return CORRAL_EXIT_USAGE;
     }
 
     int ret = CORRAL_EXIT_USAGE;
+    char *live_status = NULL, *live_config = NULL;
     corral_config_t *config = NULL;
     corral_status_t *status = NULL, *after = NULL;
     corral_transition_t *tr = NULL;
@@ -91,19 +123,47 @@ int corral_cmd_simulate(int argc, char **argv)
     corral_diags_t diags = {0};
     corral_buf_t out = {0};
 
+    int rc;
+    if (live) {
+        /* One request, one snapshot: the status in `out`, the config it goes with in `err`. */
+        const char *req[] = {"status-ini"};
+        int drc = 0;
+        rc = corral_ipc_call(1, req, NULL, 0, 10000, &drc, &live_status, &live_config);
+        if (rc < 0) {
+            corral_cli_ipc_error(rc);
+            ret = CORRAL_EXIT_FAIL;
+            goto done;
+        }
+        if (drc != 0) {
+            fputs(live_config ? live_config : "", stderr);
+            ret = drc;
+            goto done;
+        }
+    }
+
     /* An agent not installed here is only a warning: simulate plans, it runs nothing. */
     corral_config_opts_t opts = {.check_agents = true, .missing_agent_is_warning = true};
-    int rc = corral_config_load(config_path, &opts, &config, &diags);
+    if (config_path)
+        rc = corral_config_load(config_path, &opts, &config, &diags);
+    else
+        rc = corral_config_load_string("corrald's config", live_config, &opts, &config, &diags);
     if (rc < 0) {
         corral_diags_print(&diags, stderr);
         goto done;
     }
-    if (state_path) {
-        rc = corral_status_load(state_path, &status, &diags);
+    if (state_path || live) {
+        if (live)
+            rc = corral_status_load_string("corrald's status", live_status, &status, &diags);
+        else
+            rc = corral_status_load(state_path, &status, &diags);
         if (rc < 0) {
             corral_diags_print(&diags, stderr);
             goto done;
         }
+        /* A what-if config may drop nodes or resources the cluster has: corrald stops a
+         * removed resource outside the scheduler, so say so and plan without it. */
+        if (live && config_path)
+            corral_status_forget_unknown(status, config, print_removed, json ? stderr : stdout);
         if (corral_status_check(status, config, &diags) > 0) {
             corral_diags_print(&diags, stderr);
             goto done;
@@ -155,6 +215,8 @@ int corral_cmd_simulate(int argc, char **argv)
     }
 
 done:
+    free(live_status);
+    free(live_config);
     corral_buf_free(&out);
     corral_diags_clear(&diags);
     corral_explanation_free(ex);

@@ -134,13 +134,30 @@ corral wait --timeout 30s >/dev/null 2>&1
 check "a good push raises the epoch" test "$(q "d['config']['epoch']")" = "$((EPOCH + 1))"
 check "the loggers were not restarted" test "$(wc -l < "$T/events")" = 3
 
+# 5b. changing a group member restarts it and the members after it, in order
+awk '{print} /^param.state = .*b.state$/ {print "op.monitor = interval=10s timeout=20s"}' "$T/good.ini" > "$T/b.ini"
+corral config diff "$T/b.ini" > "$T/diff.out" 2>&1
+grep -q "restart  c (depends on a restarted one)" "$T/diff.out" && ok "config diff names the member restarting with b" || { bad "config diff names the member restarting with b"; cat "$T/diff.out"; }
+corral config push "$T/b.ini" >/dev/null 2>&1
+corral wait --timeout 30s >/dev/null 2>&1
+check "b and c restarted in group order, a did not" test "$(tail -n +4 "$T/events" | awk '{print $2 $3}' | tr '\n' ' ')" = "stopc stopb startb startc "
+
+# 5c. simulate --live: the running cluster as input, changing nothing
+corral simulate --live > "$T/live.out" 2>&1
+grep -q "svc .*Started .*it1" "$T/live.out" && ! grep -q "\* Start\|\* Stop\|\* Restart\|\* Move" "$T/live.out" && ok "simulate --live: everything stays where it runs" || { bad "simulate --live: everything stays where it runs"; cat "$T/live.out"; }
+grep -v '^\[resource svc\]' "$T/b.ini" | sed '/^agent = process$/,/^migration-threshold = 2$/d' > "$T/whatif.ini"
+E2=$(q "d['config']['epoch']")
+corral simulate --live --config "$T/whatif.ini" > "$T/whatif.out" 2>&1
+grep -q "Resource svc is not in this configuration: corrald would stop it on it1" "$T/whatif.out" && ok "simulate --live with a what-if config says what it would stop" || { bad "simulate --live with a what-if config says what it would stop"; cat "$T/whatif.out"; }
+check "simulate --live changed nothing" test "$(q "d['config']['epoch']")" = "$E2" -a "$(q "d['resources'][0]['role']")" = "started"
+
 # 6. restarting corrald starts nothing twice
 PID3=$(cat "$T/svc.pid")
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 start_daemon
 corral wait --timeout 60s >/dev/null 2>&1
 check "after a restart the service keeps its pid" test "$(cat "$T/svc.pid")" = "$PID3"
-check "after a restart nothing started twice" test "$(wc -l < "$T/events")" = 3
+check "after a restart nothing started twice" test "$(wc -l < "$T/events")" = 7
 check "after a restart everything runs" test "$(q "[r['role'] for r in d['resources']]")" = "['started', 'started', 'started', 'started']"
 
 # 7. stopping corrald stops everything, the group in reverse order
