@@ -1605,6 +1605,7 @@ void corral_controller_free(corral_controller_t *ctl)
 {
     if (!ctl) return;
     if (ctl->recheck_armed) qb_loop_timer_del(ctl->loop, ctl->recheck_timer);
+    if (ctl->waiter_armed) qb_loop_timer_del(ctl->loop, ctl->waiter_timer);
     if (ctl->shutdown_armed) qb_loop_timer_del(ctl->loop, ctl->shutdown_timer);
     if (ctl->retry_armed) qb_loop_timer_del(ctl->loop, ctl->retry_timer);
     for (size_t i = 0; i < ctl->n_fences; i++) {

@@ -15,17 +15,47 @@
 
 enum wait_kind { WAIT_IDLE, WAIT_EPOCH };
 
+static void arm_waiter_timer(corral_controller_t *ctl);
+
+static void waiter_timeout(void *data)
+{
+    corral_controller_t *ctl = data;
+    ctl->waiter_armed = false;
+    corral__ctl_check_waiters(ctl);
+    if (!ctl->waiter_armed) arm_waiter_timer(ctl);
+}
+
+/* A waiter's deadline answers it even when nothing else happens meanwhile. */
+static void arm_waiter_timer(corral_controller_t *ctl)
+{
+    if (ctl->waiter_armed) qb_loop_timer_del(ctl->loop, ctl->waiter_timer);
+    ctl->waiter_armed = false;
+    uint64_t first = 0;
+    for (size_t i = 0; i < ctl->n_waiters; i++) {
+        uint64_t d = ctl->waiters[i].deadline_ms;
+        if (d && (!first || d < first)) first = d;
+    }
+    if (!first) return;
+    uint64_t now = corral_mono_ms();
+    uint64_t ms = first > now ? first - now : 0;
+    if (qb_loop_timer_add(ctl->loop, QB_LOOP_LOW, (ms + 1) * 1000000ULL, ctl, waiter_timeout,
+                          &ctl->waiter_timer) == 0)
+        ctl->waiter_armed = true;
+}
+
 static void add_waiter(corral_controller_t *ctl, corral_ipc_request_t *req, enum wait_kind kind,
                        uint64_t epoch, uint64_t timeout_ms)
 {
     struct waiter w = {req, timeout_ms ? corral_mono_ms() + timeout_ms : 0, kind == WAIT_EPOCH,
                        epoch};
     CORRAL_PUSH(ctl->waiters, ctl->n_waiters, ctl->cap_waiters, w);
+    arm_waiter_timer(ctl);
 }
 
 void corral__ctl_check_waiters(corral_controller_t *ctl)
 {
     uint64_t now = corral_mono_ms();
+    bool answered = false;
     for (size_t i = 0; i < ctl->n_waiters;) {
         struct waiter *w = &ctl->waiters[i];
         bool done = false, late = w->deadline_ms && now >= w->deadline_ms;
@@ -48,7 +78,9 @@ void corral__ctl_check_waiters(corral_controller_t *ctl)
                              done ? "" : "timed out with actions still pending.\n");
         }
         ctl->waiters[i] = ctl->waiters[--ctl->n_waiters];
+        answered = true;
     }
+    if (answered) arm_waiter_timer(ctl);
 }
 
 /* A config section header for an id: "resource vip", "group web", "clone c". */

@@ -140,6 +140,8 @@ struct corral_controller {
 
     qb_loop_timer_handle recheck_timer;
     bool recheck_armed;
+    qb_loop_timer_handle waiter_timer; /* fires at the earliest waiter deadline */
+    bool waiter_armed;
 
     /* Fencing this node runs for the cluster (one at a time per target). */
     struct local_fence {

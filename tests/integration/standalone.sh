@@ -166,5 +166,30 @@ check "the group stopped in reverse order" test "$(tail -n 3 "$T/events" | awk '
 gone() { [ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }  # a zombie is gone too
 check "the service is gone" gone "$PID3"
 
+# 8. `corral wait --timeout` answers at its deadline even while nothing happens
+cat > "$T/slow.ini" <<INI
+[cluster]
+name = it-slow
+stonith-enabled = false
+
+[node it1]
+
+[resource slow]
+agent = dummy
+param.state = $T/slow.state
+param.start-delay = 30s
+op.start = timeout=60s
+INI
+"$BIN/corrald" --standalone --node it1 --config "$T/slow.ini" --state-dir "$T/state-slow" \
+    --foreground --log-file "$T/corrald-slow.log" &
+DPID=$!
+for _ in $(seq 100); do corral status >/dev/null 2>&1 && break; sleep 0.1; done
+sleep 1
+timeout 20 "$BIN/corral" wait --timeout 1s > "$T/wait.out" 2>&1
+RC=$?
+check "wait --timeout 1s gives up while a 30 s start runs (rc $RC)" test "$RC" = 1
+grep -q "timed out" "$T/wait.out" && ok "wait says it timed out" || { bad "wait says it timed out"; cat "$T/wait.out"; }
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ] || { echo "--- corrald log"; tail -n 80 "$T/corrald.log"; exit 1; }
