@@ -264,6 +264,9 @@ static void adopt(corral_controller_t *ctl, corral_config_t *cfg, char *text,
                   ver->digest, ver->origin);
     if (!ctl->reg) new_registry(ctl);
     for (size_t i = 0; i < cfg->n_nodes; i++) corral__ctl_node(ctl, cfg->nodes[i].name, true);
+    if (corral_config_node_index(cfg, ctl->node_name) < 0)
+        corral_warn("node %s: not in the configuration (no [node %s] section): it runs nothing",
+                    ctl->node_name, ctl->node_name);
     /* A new resource must be probed everywhere before anything starts it. */
     bool unknown = false;
     struct cnode *self = corral__ctl_node(ctl, ctl->node_name, true);
@@ -971,8 +974,13 @@ void corral__ctl_schedule_soon(corral_controller_t *ctl)
         return;
     }
     if (ctl->schedule_queued) return;
-    ctl->schedule_queued = true;
-    qb_loop_job_add(ctl->loop, QB_LOOP_LOW, ctl, run_scheduler);
+    /* A timer due now rather than a qb_loop job, which libqb would run only at
+     * the next poll wake-up (up to 50 ms) when added from a callback. Low
+     * priority: the events of this iteration are all in before it runs. */
+    if (qb_loop_timer_add(ctl->loop, QB_LOOP_LOW, 1, ctl, run_scheduler, &ctl->schedule_timer) == 0)
+        ctl->schedule_queued = true;
+    else
+        corral_err("cluster: cannot add a loop timer: planning waits for the next event");
 }
 
 /* Send one action to the node that runs it. */
@@ -1613,7 +1621,7 @@ void corral_controller_free(corral_controller_t *ctl)
         free(ctl->fences[i].target);
     }
     free(ctl->fences);
-    if (ctl->schedule_queued) qb_loop_job_del(ctl->loop, QB_LOOP_LOW, ctl, run_scheduler);
+    if (ctl->schedule_queued) qb_loop_timer_del(ctl->loop, ctl->schedule_timer);
     for (size_t i = 0; i < ctl->n_waiters; i++)
         corral_ipc_reply(ctl->waiters[i].req, 1, "", "corrald is stopping.\n");
     free(ctl->waiters);

@@ -126,6 +126,7 @@ struct corral_controller {
     struct plan plan;
     uint64_t next_plan_id;
     bool schedule_queued;
+    qb_loop_timer_handle schedule_timer;
     bool schedule_again; /* something changed while a transition ran */
     char *last_summary;  /* the last transition, in words, for logs */
     /* Resources to restart (stop first) before the next schedule: changed definitions. */

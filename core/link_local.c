@@ -20,6 +20,7 @@ struct local_link {
     corral_link_member_t self;
     struct queued *head, *tail;
     bool job_pending;
+    qb_loop_timer_handle job_timer;
     bool started;
 };
 
@@ -46,8 +47,10 @@ static void deliver_all(void *data)
 static void schedule(struct local_link *l)
 {
     if (l->job_pending) return;
-    l->job_pending = true;
-    qb_loop_job_add(l->loop, QB_LOOP_HIGH, l, deliver_all);
+    /* A timer due now, not a qb_loop job: libqb runs a job added from inside a
+     * callback only at the next poll wake-up, up to 50 ms later. */
+    if (qb_loop_timer_add(l->loop, QB_LOOP_HIGH, 1, l, deliver_all, &l->job_timer) == 0)
+        l->job_pending = true;
 }
 
 static int local_send(corral_link_t *base, const void *buf, size_t len)
@@ -75,7 +78,7 @@ static const char *local_node_name(corral_link_t *base, uint32_t id)
 static void local_free(corral_link_t *base)
 {
     struct local_link *l = (struct local_link *)base;
-    if (l->job_pending) qb_loop_job_del(l->loop, QB_LOOP_HIGH, l, deliver_all);
+    if (l->job_pending) qb_loop_timer_del(l->loop, l->job_timer);
     while (l->head) {
         struct queued *q = l->head;
         l->head = q->next;

@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config git clang-format
   libqb-dev libcpg-dev libcmap-dev libquorum-dev libvotequorum-dev libcorosync-common-dev
   libinih-dev liblua5.4-dev libcriterion-dev libltdl-dev libxml2-dev nettle-dev
-  corosync iproute2 iputils-ping procps psmisc util-linux e2fsprogs curl
+  corosync iproute2 iputils-ping procps psmisc util-linux e2fsprogs curl python3
   resource-agents fence-agents pacemaker pacemaker-cli-utils"
 missing=""
 for p in $PKGS; do
