@@ -293,19 +293,14 @@ static void render_text(corral_controller_t *ctl, bool color, corral_buf_t *b)
     }
 }
 
-static void html_row(corral_controller_t *ctl, const corral_resource_t *r, const char *parent,
+static void html_row(corral_controller_t *ctl, const corral_resource_t *r, bool member,
                      corral_buf_t *b)
 {
     struct rview v = {.r = r, .reason_time = -1};
     collect(ctl, &v);
     const char *cls = v.failed ? "bad" : v.n_nodes ? "ok" : "warn";
-    corral_buf_append(b, "<tr><td>");
+    corral_buf_append(b, member ? "<tr><td class=\"member\">" : "<tr><td>");
     corral_buf_xml_escape(b, r->id);
-    if (parent) {
-        corral_buf_append(b, "<small> in ");
-        corral_buf_xml_escape(b, parent);
-        corral_buf_append(b, "</small>");
-    }
     corral_buf_append(b, "</td><td>");
     corral_buf_xml_escape(b, r->agent);
     corral_buf_printf(b, "</td><td class=\"%s\">%s</td><td>", cls,
@@ -343,6 +338,7 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
            ".ok{color:#17692c;font-weight:600}.warn{color:#8a5a00;font-weight:600}"
            ".bad{color:#b00020;font-weight:700}\n"
            "tr.why td{color:#b00020;font-size:.85em;padding-top:0}\n"
+           "tr.set td{background:#f8f9fb;color:#555;font-size:.9em}td.member{padding-left:1.6em}\n"
            "@media (max-width:600px){td,th{padding:.35em .3em;font-size:.9em}}\n"
            "</style></head><body>\n<h1>");
     corral_buf_xml_escape(b, c->cluster.name ? c->cluster.name : "cluster");
@@ -370,14 +366,45 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
     }
     corral_buf_append(b, "</table>\n<h2>Resources</h2>\n<table><tr><th>resource</th><th>agent</th>"
                          "<th>state</th><th>nodes</th></tr>\n");
-    for (size_t i = 0; i < c->n_resources; i++) {
-        const corral_resource_t *r = &c->resources[i];
-        const char *parent = r->group >= 0   ? c->groups[r->group].id
-                             : r->clone >= 0 ? c->clones[r->clone].id
-                                             : NULL;
-        html_row(ctl, r, parent, b);
+    /* As configured: groups and clones as a heading row over their members. */
+    for (size_t i = 0; i < c->n_top; i++) {
+        corral_ref_t r = c->top[i];
+        if (r.kind == CORRAL_REF_PRIMITIVE) {
+            html_row(ctl, &c->resources[r.index], false, b);
+            continue;
+        }
+        const char *kind = r.kind == CORRAL_REF_GROUP      ? "group"
+                           : c->clones[r.index].promotable ? "promotable clone"
+                                                           : "clone";
+        const char *id = r.kind == CORRAL_REF_GROUP ? c->groups[r.index].id : c->clones[r.index].id;
+        corral_buf_printf(b, "<tr class=\"set\"><td colspan=\"4\">%s <b>", kind);
+        corral_buf_xml_escape(b, id);
+        corral_buf_append(b, "</b></td></tr>\n");
+        if (r.kind == CORRAL_REF_GROUP) {
+            for (size_t k = 0; k < c->groups[r.index].n_members; k++)
+                html_row(ctl, &c->resources[c->groups[r.index].members[k]], true, b);
+        } else {
+            for (size_t k = 0; k < c->n_resources; k++)
+                if (c->resources[k].clone == (int)r.index) html_row(ctl, &c->resources[k], true, b);
+        }
     }
     corral_buf_append(b, "</table>\n");
+    bool header = false;
+    for (size_t k = 0; k < ctl->n_fails; k++) {
+        if (!header)
+            corral_buf_append(b, "<h2>Failures</h2>\n<table><tr><th>resource</th><th>node</th>"
+                                 "<th>failcount</th><th>last</th></tr>\n");
+        header = true;
+        char when[32], fc[16];
+        corral_format_time(ctl->fails[k].last, when, sizeof(when));
+        corral_format_score(ctl->fails[k].count, fc, sizeof(fc));
+        corral_buf_append(b, "<tr><td>");
+        corral_buf_xml_escape(b, ctl->fails[k].rsc);
+        corral_buf_append(b, "</td><td>");
+        corral_buf_xml_escape(b, ctl->fails[k].node);
+        corral_buf_printf(b, "</td><td class=\"bad\">%s</td><td>%s</td></tr>\n", fc, when);
+    }
+    if (header) corral_buf_append(b, "</table>\n");
     if (ctl->n_fencing) {
         corral_buf_append(b, "<h2>Fencing</h2>\n<table><tr><th>target</th><th>action</th>"
                              "<th>device</th><th>result</th><th>time</th></tr>\n");
@@ -396,6 +423,18 @@ static void render_html(corral_controller_t *ctl, corral_buf_t *b)
         }
         corral_buf_append(b, "</table>\n");
     }
+    header = false;
+    for (size_t i = 0; i < ctl->plan.n; i++) {
+        struct plan_action *a = &ctl->plan.a[i];
+        if ((a->state != PA_IN_FLIGHT && a->state != PA_PENDING) || a->interval_ms) continue;
+        if (!header) corral_buf_append(b, "<h2>Pending actions</h2>\n<ul>\n");
+        header = true;
+        corral_buf_append(b, "<li>");
+        corral_buf_xml_escape(b, a->id);
+        corral_buf_append(b, a->state == PA_IN_FLIGHT ? " <small>(running)</small></li>\n"
+                                                      : "</li>\n");
+    }
+    if (header) corral_buf_append(b, "</ul>\n");
     corral_buf_append(b, "</body></html>\n");
 }
 

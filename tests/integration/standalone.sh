@@ -102,6 +102,34 @@ check "a killed service is started again" test "$PID2" != "$PID1" -a -d "/proc/$
 check "its failcount shows 1" test "$(q "d['resources'][0]['failcount']")" = "{'it1': 1}"
 corral status | grep -q "svc on it1: failcount 1" && ok "status text shows the failure" || bad "status text shows the failure"
 
+# 1b. the HTML page: self-contained, grouped as configured, with the failure
+corral status --output html > "$T/status.html"
+python3 - "$T/status.html" > "$T/html.out" 2>&1 <<'PY'
+import sys
+from html.parser import HTMLParser
+text = open(sys.argv[1]).read()
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.stack = []; self.data = []; self.bad = []
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("src", "href") or (v and "url(" in v):
+                self.bad.append("external asset: %s=%s" % (k, v))
+        if tag not in ("meta", "br", "link", "img"): self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.bad.append("unbalanced </%s> (open: %s)" % (tag, self.stack[-3:]))
+        else: self.stack.pop()
+    def handle_data(self, d): self.data.append(d)
+p = P(); p.feed(text)
+words = " ".join(" ".join(p.data).split())
+for want in ("group abc", "Failures", "svc it1 1", "viewport"):
+    if want not in words and want not in text: p.bad.append("missing: " + want)
+if "<link" in text or "<script" in text: p.bad.append("external or script content")
+print("\n".join(p.bad) or "fine")
+PY
+check "status --output html is self-contained, grouped, and shows the failure ($(head -n 3 "$T/html.out" | tr '\n' ';'))" test "$(cat "$T/html.out")" = fine
+
 # 2. past migration-threshold it stays stopped
 kill -9 "$PID2"
 sleep 3
