@@ -236,6 +236,10 @@ static void render_text(corral_controller_t *ctl, bool color, corral_buf_t *b)
                           node_standby(ctl, n->name) ? " (standby)" : "", reset(color));
         if (n->member && n->epoch != ctl->ver.epoch)
             corral_buf_printf(b, "  config epoch %" PRIu64, n->epoch);
+        /* Transient attributes (crm_mon -A): what location rules see. */
+        for (size_t k = 0; k < n->attrs.n; k++)
+            corral_buf_printf(b, "%s%s=%s%s", k ? " " : "  (", n->attrs.items[k].key,
+                              n->attrs.items[k].value, k + 1 == n->attrs.n ? ")" : "");
         corral_buf_append(b, "\n");
     }
     corral_buf_append(b, "\nResources:\n");

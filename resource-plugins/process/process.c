@@ -8,6 +8,7 @@
  * timeout, then SIGKILL.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -181,6 +182,30 @@ static int proc_stat(pid_t pid, unsigned long long *start_out, bool *alive_out)
 done:
     free(data);
     return rc;
+}
+
+/* Does process group pgid have a live (not zombie) member? */
+static bool group_alive(pid_t pgid)
+{
+    if (kill(-pgid, 0) < 0) return false;
+    DIR *d = opendir("/proc");
+    if (!d) return true;
+    bool alive = false;
+    struct dirent *e;
+    while (!alive && (e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0])) continue;
+        char path[300], *data = NULL;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        if (agentkit_read_file(path, &data) < 0) continue;
+        char *p = strrchr(data, ')');
+        char state = 0;
+        long pgrp = 0;
+        if (p && sscanf(p + 1, " %c %*d %ld", &state, &pgrp) == 2)
+            alive = pgrp == (long)pgid && state != 'Z' && state != 'X' && state != 'x';
+        free(data);
+    }
+    closedir(d);
+    return alive;
 }
 
 /* This boot's id (the kernel's random boot_id). 0 or -errno. */
@@ -508,6 +533,47 @@ done:
     return rc;
 }
 
+/*
+ * The main process is gone, but what it started may live on in its process
+ * group (a shell's child, a daemon's workers): stop that group too, or a
+ * restart would find the port or the files still held. The group's id is the
+ * recorded pid, and Linux does not hand out a pid that is still a group's id,
+ * so in the same boot the group can only be the service's.
+ */
+static int stop_leftovers(const corral_op_t *op, const proc_conf_t *c)
+{
+    char *data = NULL, boot[64];
+    long long pid = 0;
+    if (agentkit_read_file(c->pidfile, &data) < 0) return CORRAL_OCF_SUCCESS;
+    data[strcspn(data, "\n")] = '\0';
+    if (agentkit_parse_int(data, &pid) < 0 || pid <= 1 || pid > INT_MAX) pid = 0;
+    free(data);
+    data = NULL;
+    if (!pid || agentkit_read_file(c->startfile, &data) < 0) return CORRAL_OCF_SUCCESS;
+    char *end = NULL;
+    (void)strtoull(data, &end, 10);
+    bool same_boot =
+        end && boot_id(boot, sizeof(boot)) == 0 && !strncmp(skip_space(end), boot, strlen(boot));
+    free(data);
+    if (!same_boot || !group_alive((pid_t)pid)) return CORRAL_OCF_SUCCESS;
+    op->log(op, CORRAL_LOG_WARNING,
+            "pid %lld is gone but its process group lives on: stopping it (SIGTERM, then SIGKILL)",
+            pid);
+    kill(-(pid_t)pid, SIGTERM);
+    uint64_t deadline = agentkit_now_ms() + c->stop_timeout_ms;
+    while (group_alive((pid_t)pid) && agentkit_now_ms() < deadline) agentkit_sleep_ms(POLL_MS);
+    if (group_alive((pid_t)pid)) {
+        kill(-(pid_t)pid, SIGKILL);
+        deadline = agentkit_now_ms() + 5000;
+        while (group_alive((pid_t)pid) && agentkit_now_ms() < deadline) agentkit_sleep_ms(POLL_MS);
+    }
+    if (group_alive((pid_t)pid)) {
+        op->set_exit_reason(op, "process group %lld survived SIGKILL", pid);
+        return CORRAL_OCF_ERR_GENERIC;
+    }
+    return CORRAL_OCF_SUCCESS;
+}
+
 static int process_stop(const corral_op_t *op)
 {
     proc_conf_t c;
@@ -524,8 +590,8 @@ static int process_stop(const corral_op_t *op)
     }
     pid_t pid = service_pid(&c);
     if (pid <= 0) {
-        remove_pidfiles(&c);
-        rc = CORRAL_OCF_SUCCESS;
+        rc = stop_leftovers(op, &c);
+        if (rc == CORRAL_OCF_SUCCESS) remove_pidfiles(&c);
         goto done;
     }
     rc = stop_service(op, &c, pid);

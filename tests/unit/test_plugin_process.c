@@ -271,3 +271,21 @@ Test(plugin_process, runs_as_the_user)
     const char *bad[] = {pidfile_kv, "command=sleep 600", "user=no-such-user-here", NULL};
     cr_expect_eq(ah_rsc(reg, "process", "start", bad).rc, CORRAL_OCF_NOT_CONFIGURED);
 }
+
+Test(plugin_process, stop_after_the_main_process_died_stops_what_it_left_in_its_group)
+{
+    /* A shell that leaves a child behind when the main process dies (as a
+     * `sh -c` wrapper around a server does when the shell is killed). */
+    const char *kv[] = {pidfile_kv, "command=sleep 600 & exec sleep 700", "shell=true",
+                        "start-wait=100ms", NULL};
+    cr_assert_eq(ah_rsc(reg, "process", "start", kv).rc, CORRAL_OCF_SUCCESS);
+    pid_t pid = service_pid();
+    cr_assert_gt(pid, 1);
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 100 && alive(pid); i++) usleep(20000);
+    cr_expect_eq(ah_rsc(reg, "process", "monitor", kv).rc, CORRAL_OCF_NOT_RUNNING);
+    cr_expect(group_alive(pid), "the shell's child lives on in the group");
+    ah_result_t r = ah_rsc(reg, "process", "stop", kv);
+    cr_expect_eq(r.rc, CORRAL_OCF_SUCCESS, "%s", r.reason);
+    cr_expect(!group_alive(pid), "stop took the leftovers of the group away");
+}
