@@ -13,12 +13,15 @@
 
 #define DEFAULT_TIMEOUT_MS 20000
 
-/* What the child needs; it lives in corral_action_start's frame, which the child inherits. */
+/* What the child needs: in corral_action_start's frame, which a child forked there inherits, or
+ * decoded from the request by a fork server's child. */
 struct action_ctx {
     corral_registry_t *reg;
     const corral_action_req_t *req;
     const corral_agent_info_t *info;
     int result_fd;
+    char **answers; /* op->get_attr() values, alive until the action returns */
+    size_t n_answers;
 };
 
 static const struct action_ctx *ctx_of(const corral_op_t *op)
@@ -105,11 +108,16 @@ static int op_set_attr(const corral_op_t *op, const char *name, const char *valu
     return 0;
 }
 
+/* Asked of the parent when the agent asks, so the value is the current one. */
 static const char *op_get_attr(const corral_op_t *op, const char *name, const char *node)
 {
-    const corral_action_req_t *req = ctx_of(op)->req;
-    if (!name || !req->get_attr) return NULL;
-    return req->get_attr(req->attr_ud, node ? node : op->node, name);
+    struct action_ctx *c = (struct action_ctx *)ctx_of(op);
+    if (!name) return NULL;
+    char *v = corral_job_get_attr(c->result_fd, node ? node : op->node, name);
+    if (!v) return NULL;
+    c->answers = corral_xrealloc(c->answers, (c->n_answers + 1) * sizeof(*c->answers));
+    c->answers[c->n_answers++] = v;
+    return v;
 }
 
 static void op_output(const corral_op_t *op, const char *line)
@@ -162,7 +170,166 @@ static int action_child(void *arg, int result_fd)
         .setting = op_setting,
         .host = c,
     };
-    return corral_registry_invoke(c->reg, req->agent, req->kind, &op);
+    int rc = corral_registry_invoke(c->reg, req->agent, req->kind, &op);
+    for (size_t i = 0; i < c->n_answers; i++) free(c->answers[i]);
+    free(c->answers);
+    c->answers = NULL;
+    c->n_answers = 0;
+    return rc;
+}
+
+/* ---- the request as bytes, for a fork server -------------------------------
+ * A sequence of strings, each '+' and NUL-terminated text, or '-' for NULL:
+ * agent, kind, instance, node, action, interval, timeout, target, plug, the
+ * number of parameters and their names and values, then the same for meta. */
+
+static void put_str(corral_buf_t *b, const char *s)
+{
+    if (!s) {
+        corral_buf_append_n(b, "-", 1);
+        return;
+    }
+    corral_buf_append_n(b, "+", 1);
+    corral_buf_append_n(b, s, strlen(s) + 1);
+}
+
+static void put_kv(corral_buf_t *b, const corral_kvlist_t *l)
+{
+    char n[32];
+    snprintf(n, sizeof(n), "%zu", l ? l->n : 0);
+    put_str(b, n);
+    for (size_t i = 0; l && i < l->n; i++) {
+        put_str(b, l->items[i].key ? l->items[i].key : "");
+        put_str(b, l->items[i].value ? l->items[i].value : "");
+    }
+}
+
+static void encode_req(corral_buf_t *b, const corral_action_req_t *req, const char *node)
+{
+    char n[32];
+    put_str(b, req->agent);
+    put_str(b, req->kind == CORRAL_AGENT_FENCE ? "f" : "r");
+    put_str(b, req->instance);
+    put_str(b, node);
+    put_str(b, req->action);
+    snprintf(n, sizeof(n), "%u", (unsigned)req->interval_ms);
+    put_str(b, n);
+    snprintf(n, sizeof(n), "%u", (unsigned)req->timeout_ms);
+    put_str(b, n);
+    put_str(b, req->target);
+    put_str(b, req->plug);
+    put_kv(b, req->params);
+    put_kv(b, req->meta);
+}
+
+typedef struct reader {
+    const char *p, *end;
+    bool bad;
+} reader_t;
+
+/* The next string (pointing into the message), or NULL. */
+static const char *get_str(reader_t *r)
+{
+    if (r->bad || r->p >= r->end) {
+        r->bad = true;
+        return NULL;
+    }
+    char tag = *r->p++;
+    if (tag == '-') return NULL;
+    const char *nul = tag == '+' ? memchr(r->p, '\0', (size_t)(r->end - r->p)) : NULL;
+    if (!nul) {
+        r->bad = true;
+        return NULL;
+    }
+    const char *s = r->p;
+    r->p = nul + 1;
+    return s;
+}
+
+static void get_kv(reader_t *r, corral_kvlist_t *l)
+{
+    const char *n = get_str(r);
+    size_t count = n ? (size_t)strtoul(n, NULL, 10) : 0;
+    l->items = NULL;
+    l->n = 0;
+    if (count > (size_t)(r->end - r->p)) r->bad = true;
+    if (r->bad || count == 0) return;
+    l->items = corral_xcalloc(count, sizeof(*l->items));
+    for (size_t i = 0; i < count && !r->bad; i++) {
+        l->items[i].key = (char *)get_str(r);
+        l->items[i].value = (char *)get_str(r);
+        l->n++;
+    }
+}
+
+/* The request back from the bytes; the strings point into `msg`. false when malformed. */
+static bool decode_req(const void *msg, size_t len, corral_action_req_t *req,
+                       corral_kvlist_t *params, corral_kvlist_t *meta)
+{
+    reader_t r = {.p = msg, .end = (const char *)msg + len};
+    memset(req, 0, sizeof(*req));
+    req->agent = get_str(&r);
+    const char *kind = get_str(&r);
+    req->kind = kind && *kind == 'f' ? CORRAL_AGENT_FENCE : CORRAL_AGENT_RESOURCE;
+    req->instance = get_str(&r);
+    req->node = get_str(&r);
+    req->action = get_str(&r);
+    const char *iv = get_str(&r), *to = get_str(&r);
+    req->interval_ms = iv ? (uint32_t)strtoul(iv, NULL, 10) : 0;
+    req->timeout_ms = to ? (uint32_t)strtoul(to, NULL, 10) : 0;
+    req->target = get_str(&r);
+    req->plug = get_str(&r);
+    get_kv(&r, params);
+    get_kv(&r, meta);
+    req->params = params;
+    req->meta = meta;
+    return !r.bad && req->agent && req->action;
+}
+
+/* In the fork server, before the fork: load and describe the agent once, for every child. */
+static int server_prepare(void *ctx, const void *msg, size_t len)
+{
+    corral_registry_t *reg = ctx;
+    corral_action_req_t req;
+    corral_kvlist_t params, meta;
+    if (!decode_req(msg, len, &req, &params, &meta)) {
+        free(params.items);
+        free(meta.items);
+        return -EPROTO;
+    }
+    const corral_agent_info_t *info = NULL;
+    char *err = NULL;
+    int rc = corral_registry_describe(reg, req.agent, req.kind, &info, &err);
+    free(err);
+    free(params.items);
+    free(meta.items);
+    return rc;
+}
+
+/* In the fork server's child. */
+static int server_child(void *ctx, const void *msg, size_t len, int result_fd)
+{
+    corral_registry_t *reg = ctx;
+    corral_action_req_t req;
+    corral_kvlist_t params, meta;
+    if (!decode_req(msg, len, &req, &params, &meta)) {
+        corral_job_send_reason(result_fd, "the fork server got a malformed request");
+        return CORRAL_OCF_ERR_GENERIC;
+    }
+    struct action_ctx c = {.reg = reg, .req = &req};
+    char *err = NULL;
+    if (corral_registry_describe(reg, req.agent, req.kind, &c.info, &err) < 0) c.info = NULL;
+    free(err);
+    int rc = action_child(&c, result_fd);
+    free(params.items);
+    free(meta.items);
+    return rc;
+}
+
+int corral_action_forkserver_new(corral_registry_t *reg, corral_forkserver_t **fs_out)
+{
+    if (!reg || !fs_out) return -EINVAL;
+    return corral_forkserver_new(server_prepare, server_child, reg, fs_out);
 }
 
 int corral_action_start(corral_registry_t *reg, const corral_action_req_t *req,
@@ -198,9 +365,23 @@ int corral_action_start(corral_registry_t *reg, const corral_action_req_t *req,
         .arg = &ctx,
         .timeout_ms = req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS,
         .log_tag = tag,
+        .get_attr = req->get_attr,
+        .attr_ud = req->attr_ud,
     };
+    corral_buf_t msg = {0};
+    if (req->forkserver) {
+        /* The node is settled here, as a child forked here would see it. */
+        struct utsname u;
+        const char *node = req->node;
+        if (!node) node = uname(&u) == 0 ? u.nodename : "localhost";
+        encode_req(&msg, req, node);
+        spec.forkserver = req->forkserver;
+        spec.msg = msg.s;
+        spec.msg_len = msg.len;
+    }
     corral_job_t *job = NULL;
     rc = corral_job_start(&spec, &job);
+    corral_buf_free(&msg);
     free(tag);
     if (rc < 0) {
         if (error_out)

@@ -28,6 +28,12 @@ typedef struct corral_action_req {
     /** For op->get_attr() in the child: a node attribute, or NULL. May be NULL. */
     const char *(*get_attr)(void *ud, const char *node, const char *name);
     void *attr_ud;
+    /**
+     * Fork the action's child in this fork server (corral_action_forkserver_new)
+     * rather than in the caller; NULL: in the caller. Either way the job is
+     * the same to the caller.
+     */
+    corral_forkserver_t *forkserver;
 } corral_action_req_t;
 
 /**
@@ -38,6 +44,16 @@ typedef struct corral_action_req {
  */
 int corral_action_start(corral_registry_t *reg, const corral_action_req_t *req,
                         corral_job_t **job_out, char **error_out);
+
+/**
+ * Start a fork server (forkserver.h) for actions of agents in `reg`: it
+ * loads each agent once, on its first action, and forks every action's
+ * child from itself. Call it early, while the process is small. `reg` must
+ * outlive the server, and so must in-process agents registered before the
+ * call; agents registered later are run by the caller's own fork. 0 and
+ * *fs_out (caller frees with corral_forkserver_free), or -errno.
+ */
+int corral_action_forkserver_new(corral_registry_t *reg, corral_forkserver_t **fs_out);
 
 /** Words for an OCF code: "ok", "not running", "generic error", ... */
 const char *corral_ocf_rc_str(int rc);

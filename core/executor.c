@@ -2,6 +2,7 @@
 #include "executor.h"
 
 #include "action.h"
+#include "forkserver.h"
 #include "log.h"
 #include "runner.h"
 #include "util.h"
@@ -119,6 +120,7 @@ struct xrsc {
 struct corral_executor {
     qb_loop_t *loop;
     corral_registry_t *reg;
+    corral_forkserver_t *fs; /* NULL: every action is forked from this process */
     char *node;
     char *history_path; /* NULL: in memory only */
     unsigned limit;
@@ -637,6 +639,7 @@ static void start_op(corral_executor_t *ex, xop_t *op)
         .meta = &op->meta,
         .get_attr = ex->get_attr,
         .attr_ud = ex->attr_ud,
+        .forkserver = ex->fs,
     };
     char *err = NULL;
     uint64_t started = corral_wall_ms();
@@ -777,6 +780,15 @@ int corral_executor_new(qb_loop_t *loop, corral_registry_t *reg, const corral_ex
     corral_executor_t *ex = corral_xcalloc(1, sizeof(*ex));
     ex->loop = loop;
     ex->reg = reg;
+    /* First, while this process is as small as it will ever be: every fork of it is cheap. */
+    if (!opts->no_forkserver) {
+        rc = corral_action_forkserver_new(reg, &ex->fs);
+        if (rc < 0)
+            corral_warn("executor: cannot start the fork server (%s); actions are forked by the "
+                        "daemon itself",
+                        strerror(-rc));
+        rc = 0;
+    }
     ex->node = corral_xstrdup(opts->node);
     ex->report_every_monitor = opts->report_every_monitor;
     ex->flush_ms = opts->history_flush_ms ? opts->history_flush_ms : DEFAULT_FLUSH_MS;
@@ -811,6 +823,7 @@ int corral_executor_new(qb_loop_t *loop, corral_registry_t *reg, const corral_ex
     ex = NULL;
 done:
     if (ex) {
+        corral_forkserver_free(ex->fs);
         corral_ophistory_free(ex->hist);
         qb_map_destroy(ex->rscs);
         free(ex->history_path);
@@ -854,6 +867,7 @@ void corral_executor_free(corral_executor_t *ex)
     if (ex->kick_scheduled) qb_loop_timer_del(ex->loop, ex->kick_timer);
     if (ex->flush_scheduled) qb_loop_timer_del(ex->loop, ex->flush_timer);
     flush_now(ex);
+    corral_forkserver_free(ex->fs);
     corral_ophistory_free(ex->hist);
     qb_map_destroy(ex->rscs);
     free(ex->heap);
@@ -1083,4 +1097,9 @@ void corral_executor_foreach_pending(const corral_executor_t *ex,
     if (!ex || !fn) return;
     pending_of(&ex->running, fn, ud);
     pending_of(&ex->urgent, fn, ud);
+}
+
+pid_t corral_executor_forkserver_pid(const corral_executor_t *ex)
+{
+    return ex ? corral_forkserver_pid(ex->fs) : -1;
 }

@@ -41,6 +41,7 @@
 #include <qb/qbloop.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct corral_executor corral_executor_t;
 
@@ -91,9 +92,16 @@ typedef struct corral_executor_opts {
      * results costs one atomic write (and its fsync), not one each.
      */
     uint32_t history_flush_ms;
-    /** Answers op->get_attr() in the agents (read in the parent before the fork). May be NULL. */
+    /** Answers op->get_attr() in the agents (asked of this process when the agent asks). May be
+     * NULL. */
     const char *(*get_attr)(void *ud, const char *node, const char *name);
     void *attr_ud;
+    /**
+     * Fork every action from this process, as before the fork server
+     * (docs/executor.md). By default the executor starts a fork server at
+     * creation, and actions are forked from it.
+     */
+    bool no_forkserver;
 } corral_executor_opts_t;
 
 /** What the owner asks for. Everything is copied by corral_executor_exec(). */
@@ -189,5 +197,12 @@ void corral_executor_foreach_pending(const corral_executor_t *ex,
 
 /** Write the history now if it changed (at shutdown). 0 or -errno. */
 int corral_executor_flush(corral_executor_t *ex);
+
+/**
+ * The pid of the fork server that forks the actions now (it changes when a
+ * dead server is restarted), or -1 when there is none (no_forkserver, or it
+ * could not start: actions are then forked from this process).
+ */
+pid_t corral_executor_forkserver_pid(const corral_executor_t *ex);
 
 #endif /* CORRAL_EXECUTOR_H */

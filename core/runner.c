@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,9 @@ enum record_type {
     REC_ATTR_DEL = 'D',
     REC_LINE = 'L',
     REC_LOG = 'G',
+    REC_QUERY = 'Q',  /* child -> parent: a question for spec->query */
+    REC_ANSWER = 'V', /* parent -> child: its answer */
+    REC_NONE = 'N',   /* parent -> child: no value */
 };
 
 struct stream {
@@ -47,9 +51,13 @@ struct stream {
 };
 
 struct corral_job {
-    pid_t pid;      /* also the process group id when own_group */
-    bool own_group; /* false for a job nested in another job's child */
-    int pidfd;      /* -1: the kernel has none, exit is polled */
+    pid_t pid;        /* also the process group id when own_group */
+    bool own_group;   /* false for a job nested in another job's child */
+    int pidfd;        /* -1: the kernel has none, exit is polled */
+    int status_fd;    /* forked by a fork server: its status socket (pidfd is -1) */
+    bool server_lost; /* the fork server died while the child ran */
+    const char *(*get_attr)(void *ud, const char *node, const char *name);
+    void *attr_ud;
     struct stream out, err, res;
     size_t res_kept; /* bytes of records kept in the result */
     bool res_bad;    /* framing broken: ignore the rest */
@@ -134,9 +142,46 @@ void corral_job_send_log(int result_fd, int level, const char *msg)
     send_record(result_fd, REC_LOG, &lv, 1, msg, strlen(msg));
 }
 
+static bool read_full(int fd, void *data, size_t len)
+{
+    char *p = data;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+char *corral_job_get_attr(int result_fd, const char *node, const char *name)
+{
+    if (result_fd < 0 || !name) return NULL;
+    if (!node) node = "";
+    send_record(result_fd, REC_QUERY, node, strlen(node) + 1, name, strlen(name));
+    char hdr[5];
+    if (!read_full(result_fd, hdr, sizeof(hdr))) return NULL;
+    uint32_t alen;
+    memcpy(&alen, hdr + 1, 4);
+    if (alen > RECORD_MAX) return NULL;
+    char *answer = corral_xmalloc(alen + 1);
+    if (!read_full(result_fd, answer, alen)) {
+        free(answer);
+        return NULL;
+    }
+    answer[alen] = '\0';
+    if (hdr[0] != REC_ANSWER) {
+        free(answer);
+        return NULL;
+    }
+    return answer;
+}
+
 /* Move fd to a number >= 10, so that the dup2()s onto 0..3 cannot clobber one another. */
 static int lift_fd(int fd)
 {
+    if (fd > 3) return fd;
     int n = fcntl(fd, F_DUPFD_CLOEXEC, 10);
     return n < 0 ? fd : n;
 }
@@ -154,17 +199,19 @@ static void close_from(int lowfd)
 /* Set in a job's child: a nested job stays in the outer job's group (see runner.h). */
 static bool in_job_child;
 
-static void child_main(const corral_job_spec_t *spec, int in_fd, int out_w, int err_w, int res_w)
+void corral__job_child_setup(int in_fd, int out_w, int err_w, int res_w, bool signals_clean)
 {
     if (!in_job_child) setpgid(0, 0);
     in_job_child = true;
 
     /* The daemon may block or handle signals (signalfd, libqb loop): the agent starts clean. */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    if (!signals_clean) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+            if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    }
 
     in_fd = lift_fd(in_fd);
     out_w = lift_fd(out_w);
@@ -175,7 +222,11 @@ static void child_main(const corral_job_spec_t *spec, int in_fd, int out_w, int 
     close_from(4);
     /* A program the child execs must not inherit the result channel. */
     fcntl(3, F_SETFD, FD_CLOEXEC);
+}
 
+static void child_main(const corral_job_spec_t *spec, int in_fd, int out_w, int err_w, int res_w)
+{
+    corral__job_child_setup(in_fd, out_w, err_w, res_w, false);
     int rc = spec->child(spec->arg, 3);
     fflush(stdout);
     fflush(stderr);
@@ -303,6 +354,29 @@ static void handle_record(corral_job_t *job, char type, const char *p, size_t le
         r->n_logs++;
         break;
     }
+    case REC_QUERY: {
+        /* "node\0name" */
+        char *q = corral_xmalloc(len + 1);
+        memcpy(q, p, len);
+        q[len] = '\0';
+        const char *nul = memchr(p, '\0', len);
+        const char *a = NULL;
+        if (nul && job->get_attr) a = job->get_attr(job->attr_ud, *q ? q : NULL, q + (nul - p) + 1);
+        /* Non-blocking: a child that asks without reading the answers only garbles its own. */
+        size_t alen = a ? strlen(a) : 0;
+        if (alen > RECORD_MAX) alen = RECORD_MAX;
+        uint32_t l32 = (uint32_t)alen;
+        char *rec = corral_xmalloc(5 + alen);
+        rec[0] = a ? REC_ANSWER : REC_NONE;
+        memcpy(rec + 1, &l32, 4);
+        if (alen) memcpy(rec + 5, a, alen);
+        if (job->res.fd >= 0 &&
+            send(job->res.fd, rec, 5 + alen, MSG_NOSIGNAL) != (ssize_t)(5 + alen))
+            corral_debug("job %d: cannot answer its question", (int)job->pid);
+        free(rec);
+        free(q);
+        break;
+    }
     default:
         job->res_bad = true;
         break;
@@ -422,6 +496,10 @@ static void finish(corral_job_t *job, int wstatus)
         r->status = CORRAL_JOB_TIMED_OUT;
         r->ocf_rc = CORRAL_OCF_ERR_GENERIC;
         r->exit_reason = corral_xasprintf("timed out after %s", d);
+    } else if (job->server_lost) {
+        r->status = CORRAL_JOB_ERROR;
+        r->ocf_rc = CORRAL_OCF_ERR_GENERIC;
+        r->exit_reason = corral_xstrdup("the fork server died while the action ran");
     } else if (job->ending == CORRAL_JOB_CANCELLED) {
         r->status = CORRAL_JOB_CANCELLED;
         r->ocf_rc = CORRAL_OCF_ERR_GENERIC;
@@ -447,9 +525,37 @@ static void finish(corral_job_t *job, int wstatus)
     job->finished = true;
 }
 
+/*
+ * A fork server's child: the server sends its wait status when it exits and
+ * keeps it unreaped until we close the status socket. `block`: wait for it.
+ */
+static bool check_server_exit(corral_job_t *job, bool block)
+{
+    corral__forkserver_status_t st;
+    ssize_t n;
+    while ((n = recv(job->status_fd, &st, sizeof(st), block ? 0 : MSG_DONTWAIT)) < 0 &&
+           errno == EINTR) {
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    int wstatus = W_EXITCODE(CORRAL_OCF_ERR_GENERIC, 0);
+    if (n == (ssize_t)sizeof(st) && st.kind == 'X') {
+        wstatus = st.value;
+        /* As for our own child: the zombie leader still holds the group id. */
+        if (job->ending != CORRAL_JOB_RUNNING) signal_group(job, SIGKILL);
+    } else {
+        /* The server died: its child died with it (PDEATHSIG); what it started must too. */
+        signal_group(job, SIGKILL);
+        job->server_lost = true;
+    }
+    close_fd(&job->status_fd);
+    finish(job, wstatus);
+    return true;
+}
+
 /* Has the leader exited? If so, clean its group when we were killing it, reap it and finish. */
 static bool check_exit(corral_job_t *job)
 {
+    if (job->status_fd >= 0) return check_server_exit(job, false);
     siginfo_t si;
     memset(&si, 0, sizeof(si));
     if (waitid(P_PID, (id_t)job->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
@@ -479,14 +585,18 @@ int corral_job_start(const corral_job_spec_t *spec, corral_job_t **job_out)
     corral_job_t *job = NULL;
 
     in_fd = open_stdin(spec->stdin_data);
+    /* The result channel is a socket: the child may ask questions (corral_job_query). */
     if (in_fd < 0 || pipe2(p_out, O_CLOEXEC) < 0 || pipe2(p_err, O_CLOEXEC) < 0 ||
-        pipe2(p_res, O_CLOEXEC) < 0) {
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_res) < 0) {
         ret = -errno;
         goto done;
     }
 
     job = corral_xcalloc(1, sizeof(*job));
     job->pidfd = -1;
+    job->status_fd = -1;
+    job->get_attr = spec->get_attr;
+    job->attr_ud = spec->attr_ud;
     job->out.fd = job->err.fd = job->res.fd = -1;
     job->out.cap = job->err.cap = spec->output_cap ? spec->output_cap : DEFAULT_OUTPUT_CAP;
     job->res.cap = SIZE_MAX;
@@ -498,18 +608,30 @@ int corral_job_start(const corral_job_spec_t *spec, corral_job_t **job_out)
     job->start_mono = corral_mono_ms();
     if (spec->timeout_ms) job->deadline = job->start_mono + spec->timeout_ms;
 
-    /* Buffered output of ours must not be flushed a second time by the child. */
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        ret = -errno;
-        goto done;
+    pid_t pid = -1;
+    if (spec->forkserver && !in_job_child) {
+        int fds[4] = {in_fd, p_out[1], p_err[1], p_res[1]};
+        int src = corral__forkserver_spawn(spec->forkserver, spec->msg, spec->msg_len, fds, &pid,
+                                           &job->status_fd);
+        if (src < 0) {
+            corral_debug("job: the fork server did not start it (%s); forking it here",
+                         strerror(-src));
+            pid = -1;
+        }
     }
-    if (pid == 0) child_main(spec, in_fd, p_out[1], p_err[1], p_res[1]);
-
-    /* Both sides set the group, so a kill(-pid) right after fork already reaches it. */
-    if (!in_job_child) setpgid(pid, pid);
+    if (pid < 0) {
+        /* Buffered output of ours must not be flushed a second time by the child. */
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0) {
+            ret = -errno;
+            goto done;
+        }
+        if (pid == 0) child_main(spec, in_fd, p_out[1], p_err[1], p_res[1]);
+        /* Both sides set the group, so a kill(-pid) right after fork already reaches it. */
+        if (!in_job_child) setpgid(pid, pid);
+    }
     job->pid = pid;
     job->own_group = !in_job_child;
     job->out.fd = p_out[0];
@@ -519,8 +641,10 @@ int corral_job_start(const corral_job_spec_t *spec, corral_job_t **job_out)
     fcntl(job->out.fd, F_SETFL, O_NONBLOCK);
     fcntl(job->err.fd, F_SETFL, O_NONBLOCK);
     fcntl(job->res.fd, F_SETFL, O_NONBLOCK);
-    job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (job->pidfd < 0) job->pidfd = -1;
+    if (job->status_fd < 0) {
+        job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (job->pidfd < 0) job->pidfd = -1;
+    }
     *job_out = job;
     job = NULL;
 
@@ -546,6 +670,7 @@ int corral_job_fds(const corral_job_t *job, int fds_out[4])
     if (job->err.fd >= 0) fds_out[n++] = job->err.fd;
     if (job->res.fd >= 0) fds_out[n++] = job->res.fd;
     if (job->pidfd >= 0) fds_out[n++] = job->pidfd;
+    if (job->status_fd >= 0) fds_out[n++] = job->status_fd;
     return n;
 }
 
@@ -558,7 +683,7 @@ uint64_t corral_job_next_deadline(const corral_job_t *job)
     } else if (job->deadline) {
         next = job->deadline;
     }
-    if (job->pidfd < 0) {
+    if (job->pidfd < 0 && job->status_fd < 0) {
         uint64_t tick = corral_mono_ms() + NO_PIDFD_TICK_MS;
         if (!next || tick < next) next = tick;
     }
@@ -632,7 +757,10 @@ pid_t corral_job_pid(const corral_job_t *job)
 void corral_job_free(corral_job_t *job)
 {
     if (!job) return;
-    if (!job->finished) {
+    if (!job->finished && job->status_fd >= 0) {
+        signal_group(job, SIGKILL);
+        check_server_exit(job, true);
+    } else if (!job->finished) {
         signal_group(job, SIGKILL);
         int wstatus;
         while (waitpid(job->pid, &wstatus, 0) < 0 && errno == EINTR) {
@@ -642,6 +770,7 @@ void corral_job_free(corral_job_t *job)
     close_fd(&job->err.fd);
     close_fd(&job->res.fd);
     close_fd(&job->pidfd);
+    close_fd(&job->status_fd);
     corral_buf_free(&job->out.buf);
     corral_buf_free(&job->err.buf);
     corral_buf_free(&job->res.buf);

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "forkserver.h"
+
 typedef struct corral_job corral_job_t;
 
 /** How the job ended. */
@@ -82,6 +84,22 @@ typedef struct corral_job_spec {
      * captured stderr and stdout lines (debug) when the job ends. Copied.
      */
     const char *log_tag;
+    /**
+     * Non-NULL: have this fork server fork the child (forkserver.h), whose
+     * child function then gets `msg` (copied); `child`/`arg` are still
+     * required: they run in a child forked here when the server refuses the
+     * request or cannot be (re)started. The job behaves the same either way.
+     */
+    corral_forkserver_t *forkserver;
+    const void *msg;
+    size_t msg_len;
+    /**
+     * Answers corral_job_get_attr() from the child, in this process, when the
+     * question arrives (during corral_job_dispatch / corral_job_wait): a node
+     * attribute, or NULL. The value is copied at once. NULL: no values.
+     */
+    const char *(*get_attr)(void *ud, const char *node, const char *name);
+    void *attr_ud;
 } corral_job_spec_t;
 
 /** Fork the child. 0 and *job_out, or -errno. The job is owned by the caller. */
@@ -115,6 +133,13 @@ void corral_job_send_reason(int result_fd, const char *reason);
 void corral_job_send_attr(int result_fd, const char *name, const char *value);
 void corral_job_send_line(int result_fd, const char *line);
 void corral_job_send_log(int result_fd, int level, const char *msg);
+
+/**
+ * Child side: ask the parent for a node attribute (the spec's `get_attr`)
+ * and wait for the answer. The value (malloc'd, caller frees), or NULL for
+ * none or when the parent is gone.
+ */
+char *corral_job_get_attr(int result_fd, const char *node, const char *name);
 
 /** Monotonic clock in ms. */
 uint64_t corral_now_ms(void);

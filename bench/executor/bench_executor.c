@@ -6,11 +6,15 @@
  *     start, monitor x3, stop over a set of resources, all queued at once.
  *  2. The OCF agent run by the executor one at a time against the same
  *     sequence run by a plain shell loop, in the same run: the overhead ratio.
- *  3. Many resources each monitored every interval: CPU time of this process
- *     and its children (getrusage) over a steady-state window.
+ *  3. Many resources each monitored every interval: CPU time over a
+ *     steady-state window.
+ *
+ * CPU time is this process's and its reaped children's (getrusage) plus the
+ * executor's fork server's and its reaped children's (/proc/PID/stat): the
+ * actions' processes are the fork server's children.
  *
  * usage: bench_executor [--quick] [--seconds S] [--resources N] [--interval MS]
- *                       [--only native|lua|ocf|monitors]
+ *                       [--only native|lua|ocf|monitors] [--no-forkserver]
  * Prints figures only; the goals are in README.md.
  */
 #include "executor.h"
@@ -112,6 +116,45 @@ static double self_cpu_s(void)
            (double)(s.ru_utime.tv_usec + s.ru_stime.tv_usec) / 1e6;
 }
 
+/*
+ * CPU seconds of the executor's fork server and its reaped children (the
+ * actions' processes are its children, not ours), from /proc; 0 without one.
+ */
+static double fs_cpu_part(const corral_executor_t *ex, bool kids)
+{
+    pid_t pid = corral_executor_forkserver_pid(ex);
+    if (pid <= 0) return 0;
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    if (!p) return 0;
+    /* After the command: state (field 3) ... utime, stime, cutime, cstime (fields 14-17). */
+    unsigned long long t[4] = {0};
+    int field = 2;
+    for (const char *q = p + 1; *q && field < 17; q++) {
+        if (*q != ' ') continue;
+        field++;
+        if (field >= 14) t[field - 14] = strtoull(q + 1, NULL, 10);
+    }
+    return (double)(kids ? t[2] + t[3] : t[0] + t[1]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double fs_cpu_s(const corral_executor_t *ex)
+{
+    return fs_cpu_part(ex, false) + fs_cpu_part(ex, true);
+}
+
+/* Everything an executor costs: this process, its reaped children, its fork server's. */
+static double all_cpu_s(const corral_executor_t *ex)
+{
+    return cpu_s() + fs_cpu_s(ex);
+}
+
 /* ---- running the loop until the executor is idle, or for a while ---- */
 
 static corral_executor_t *cur;
@@ -187,12 +230,18 @@ static void exec_or_die(corral_executor_t *ex, const brsc_t *r, const char *agen
     }
 }
 
+/* --no-forkserver, or the "daemon forks" comparison line: every action forked from this process. */
+static bool no_fs;
+
 static corral_executor_t *new_executor(unsigned limit, bool every)
 {
     char dir[300];
     snprintf(dir, sizeof(dir), "%s/state", tmpdir);
-    corral_executor_opts_t o = {
-        .node = "bench", .state_dir = dir, .max_concurrent = limit, .report_every_monitor = every};
+    corral_executor_opts_t o = {.node = "bench",
+                                .state_dir = dir,
+                                .max_concurrent = limit,
+                                .report_every_monitor = every,
+                                .no_forkserver = no_fs};
     corral_executor_t *ex = NULL;
     if (corral_executor_new(loop, reg, &o, &callbacks, &ex) != 0) {
         fprintf(stderr, "bench: cannot create the executor\n");
@@ -200,6 +249,9 @@ static corral_executor_t *new_executor(unsigned limit, bool every)
     }
     return ex;
 }
+
+/* The last run_cycles' CPU seconds: executor process, fork server, action processes. */
+static double split[3];
 
 static const char *const cycle[] = {"start", "monitor", "monitor", "monitor", "stop"};
 #define CYCLE_LEN 5
@@ -214,10 +266,15 @@ static double run_cycles(const char *agent, unsigned n, unsigned cycles, unsigne
     for (unsigned c = 0; c < cycles; c++)
         for (unsigned i = 0; i < n; i++)
             for (int k = 0; k < CYCLE_LEN; k++) exec_or_die(ex, &r[i], agent, cycle[k], 0, 0);
-    double c0 = cpu_s(), t0 = now_s();
+    double c0 = all_cpu_s(ex), t0 = now_s();
+    double p0[3] = {self_cpu_s(), fs_cpu_part(ex, false),
+                    cpu_s() - self_cpu_s() + fs_cpu_part(ex, true)};
     run_until_idle(ex, true);
     double t = now_s() - t0;
-    if (cpu_out) *cpu_out = cpu_s() - c0;
+    if (cpu_out) *cpu_out = all_cpu_s(ex) - c0;
+    split[0] = self_cpu_s() - p0[0];
+    split[1] = fs_cpu_part(ex, false) - p0[1];
+    split[2] = cpu_s() - self_cpu_s() + fs_cpu_part(ex, true) - p0[2];
     corral_executor_free(ex);
     free(r);
     return t;
@@ -244,6 +301,10 @@ static void throughput(const char *label, const char *agent, unsigned actions)
     unsigned total = n * cycles * CYCLE_LEN;
     printf("  %-8s %-22s %6u actions in %6.2f s: %7.1f actions/s, %.2f ms CPU/action%s\n", label,
            agent, total, t, total / t, cpu * 1000 / total, failures ? " (SOME FAILED)" : "");
+    printf("  %-8s %-22s (executor process %.2f ms, fork server %.2f ms, action processes %.2f "
+           "ms)\n",
+           "", no_fs ? "(daemon forks)" : "", split[0] * 1000 / total, split[1] * 1000 / total,
+           split[2] * 1000 / total);
 }
 
 /* The same sequence as run_cycles for one resource, by a shell loop calling the agent directly. */
@@ -300,9 +361,9 @@ static void monitors(const char *agent, unsigned n, unsigned interval_ms, double
     /* One interval to settle on the grid, then measure. */
     run_for(ex, interval_ms / 1000.0);
     unsigned long before = results;
-    double c0 = cpu_s(), s0 = self_cpu_s(), w0 = now_s();
+    double c0 = all_cpu_s(ex), s0 = self_cpu_s(), w0 = now_s();
     run_for(ex, seconds);
-    double cpu = cpu_s() - c0, self = self_cpu_s() - s0, wall = now_s() - w0;
+    double cpu = all_cpu_s(ex) - c0, self = self_cpu_s() - s0, wall = now_s() - w0;
     unsigned long runs = results - before;
     printf("  %-10s %u resources monitored every %u ms, %.0f s: %lu monitor runs (%.1f/s), "
            "CPU %.2f s = %.2f%% of one core (executor process alone %.2f%%), %.2f ms CPU/run%s\n",
@@ -310,6 +371,25 @@ static void monitors(const char *agent, unsigned n, unsigned interval_ms, double
            runs ? cpu * 1000 / runs : 0.0, failures ? " (SOME FAILED)" : "");
     corral_executor_free(ex);
     free(r);
+}
+
+/*
+ * The floor on this machine: CPU per fork()+_exit()+waitpid() of this
+ * process while it is still small (as the fork server is). No action that
+ * runs in its own process can cost less.
+ */
+static void fork_floor(void)
+{
+    const int n = 200;
+    double c0 = cpu_s();
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0) _exit(0);
+        if (pid < 0) return;
+        waitpid(pid, NULL, 0);
+    }
+    printf("floor: fork + exit + wait of this process at start: %.2f ms CPU each\n",
+           (cpu_s() - c0) * 1000 / n);
 }
 
 int main(int argc, char **argv)
@@ -327,11 +407,13 @@ int main(int argc, char **argv)
             nres = (unsigned)atoi(argv[++i]);
         } else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
             interval = (unsigned)atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--no-forkserver") == 0) {
+            no_fs = true;
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
             fprintf(stderr, "usage: bench_executor [--quick] [--seconds S] [--resources N] "
-                            "[--interval MS] [--only native|lua|ocf|monitors]\n");
+                            "[--interval MS] [--only native|lua|ocf|monitors] [--no-forkserver]\n");
             return 2;
         }
     }
@@ -347,6 +429,7 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
+    fork_floor();
     loop = qb_loop_create();
     corral_registry_settings_t s = {.state_dir = tmpdir};
     if (corral_registry_new(&s, &reg) != 0 ||
@@ -366,6 +449,12 @@ int main(int argc, char **argv)
                "concurrency):\n");
     if (!only || strcmp(only, "native") == 0) {
         throughput("native", "bench-null", quick ? 800 : 4000);
+        if (!no_fs) {
+            /* The same, every action forked from this process (as before the fork server). */
+            no_fs = true;
+            throughput("native", "bench-null", quick ? 800 : 4000);
+            no_fs = false;
+        }
         throughput("native", "dummy", quick ? 800 : 4000);
     }
     if (!only || strcmp(only, "lua") == 0) throughput("lua", "lua:benchdummy", quick ? 400 : 2000);

@@ -152,6 +152,48 @@ static const corral_resource_plugin_t sleeper_agent = {
     .monitor = sleeper_action,
 };
 
+/* "where": which process forked it, and the node attribute "rack" as the daemon says. */
+static int where_action(const corral_op_t *op)
+{
+    char line[128];
+    const char *rack = op->get_attr(op, "rack", NULL);
+    snprintf(line, sizeof(line), "ppid %d rack %s", (int)getppid(), rack ? rack : "(none)");
+    op->output(op, line);
+    return sleep_ms_param(op);
+}
+
+static const corral_param_spec_t where_params[] = {
+    {.name = "ms", .type = CORRAL_PARAM_INTEGER, .description = "sleep"},
+    {.name = NULL},
+};
+
+static const corral_resource_plugin_t where_agent = {
+    .abi_major = CORRAL_ABI_MAJOR,
+    .abi_minor = CORRAL_ABI_MINOR,
+    .size = sizeof(corral_resource_plugin_t),
+    .name = "t-where",
+    .version = "1",
+    .description = "test agent",
+    .params = where_params,
+    .start = where_action,
+    .stop = where_action,
+    .monitor = where_action,
+};
+
+/* The same, registered only after the executor (and its fork server) started. */
+static const corral_resource_plugin_t late_agent = {
+    .abi_major = CORRAL_ABI_MAJOR,
+    .abi_minor = CORRAL_ABI_MINOR,
+    .size = sizeof(corral_resource_plugin_t),
+    .name = "t-late",
+    .version = "1",
+    .description = "test agent",
+    .params = where_params,
+    .start = where_action,
+    .stop = where_action,
+    .monitor = where_action,
+};
+
 /* ---- fixture ---- */
 
 typedef struct ev {
@@ -222,12 +264,23 @@ static void on_attr(void *ud, const char *rsc, const char *name, const char *val
 
 static const corral_executor_callbacks_t callbacks = {.result = on_result, .attr = on_attr};
 
+static const char *node_attr(void *ud, const char *node, const char *name)
+{
+    return node && !strcmp(node, "n1") && !strcmp(name, "rack") ? "r1" : NULL;
+}
+
+static bool no_forkserver;
+
 static void make_executor(unsigned limit, bool every)
 {
     char dir[300];
     snprintf(dir, sizeof(dir), "%s/state", tmp);
-    corral_executor_opts_t o = {
-        .node = "n1", .state_dir = dir, .max_concurrent = limit, .report_every_monitor = every};
+    corral_executor_opts_t o = {.node = "n1",
+                                .state_dir = dir,
+                                .max_concurrent = limit,
+                                .report_every_monitor = every,
+                                .get_attr = node_attr,
+                                .no_forkserver = no_forkserver};
     cr_assert_eq(corral_executor_new(loop, reg, &o, &callbacks, &ex), 0);
 }
 
@@ -254,6 +307,8 @@ static void setup(void)
     cr_assert_eq(corral_registry_add_resource(reg, &probe_agent, "test", NULL), 0);
     cr_assert_eq(corral_registry_add_resource(reg, &state_agent, "test", NULL), 0);
     cr_assert_eq(corral_registry_add_resource(reg, &sleeper_agent, "test", NULL), 0);
+    cr_assert_eq(corral_registry_add_resource(reg, &where_agent, "test", NULL), 0);
+    no_forkserver = false;
     make_executor(0, false);
 }
 
@@ -611,6 +666,80 @@ Test(executor, grandchild_holding_the_pipe_is_not_waited_for)
     cr_assert_eq(sscanf(evs[0].lines[0], "grandchild %d", &gc), 1);
     cr_assert_gt(gc, 1);
     kill(gc, SIGKILL);
+    assert_no_leaks();
+}
+
+/* ---- the fork server ---- */
+
+static int where_ppid(const ev_t *e)
+{
+    int ppid = 0;
+    cr_assert_eq(e->n_lines, 1);
+    cr_assert_eq(sscanf(e->lines[0], "ppid %d", &ppid), 1, "line: %s", e->lines[0]);
+    return ppid;
+}
+
+Test(executor, actions_are_forked_by_the_fork_server_and_ask_this_process)
+{
+    pid_t fs = corral_executor_forkserver_pid(ex);
+    cr_assert_gt(fs, 0);
+    cr_assert_neq(fs, getpid());
+    exec_ok("w", "t-where", "start", 0, 0, NULL, NULL, NULL);
+    cr_assert(run_until(n_events_at_least, (void *)1, 20000));
+    cr_assert_eq(evs[0].rc, 0);
+    cr_assert_eq(where_ppid(&evs[0]), fs);
+    /* The attribute is asked of the daemon while the action runs. */
+    cr_assert(strstr(evs[0].lines[0], "rack r1"), "line: %s", evs[0].lines[0]);
+    assert_no_leaks();
+}
+
+Test(executor, killed_fork_server_fails_only_the_op_in_flight_and_is_restarted)
+{
+    pid_t fs = corral_executor_forkserver_pid(ex);
+    char dir[300], run_file[320];
+    snprintf(dir, sizeof(dir), "dir=%s", tmp);
+    snprintf(run_file, sizeof(run_file), "%s/run-slow", tmp);
+    exec_ok("slow", "t-probe", "start", 0, 60000, "ms=60000", dir, NULL);
+    cr_assert(run_until(file_exists, run_file, 20000), "the action did not start");
+    cr_assert_eq(kill(fs, SIGKILL), 0);
+    cr_assert(run_until(n_events_at_least, (void *)1, 20000));
+    cr_assert_str_eq(evs[0].rsc, "slow");
+    cr_assert_eq(evs[0].status, CORRAL_OP_ERROR);
+    cr_assert_eq(evs[0].rc, CORRAL_OCF_ERR_GENERIC);
+    cr_assert(strstr(evs[0].reason, "fork server died"), "reason: %s", evs[0].reason);
+
+    /* The next action restarts the server and runs as usual. */
+    exec_ok("w", "t-where", "start", 0, 0, NULL, NULL, NULL);
+    cr_assert(run_until(n_events_at_least, (void *)2, 20000));
+    cr_assert_eq(evs[1].rc, 0);
+    pid_t again = corral_executor_forkserver_pid(ex);
+    cr_assert_gt(again, 0);
+    cr_assert_neq(again, fs);
+    cr_assert_eq(where_ppid(&evs[1]), again);
+    assert_no_leaks();
+}
+
+Test(executor, agent_registered_after_the_fork_server_is_forked_here)
+{
+    cr_assert_eq(corral_registry_add_resource(reg, &late_agent, "test", NULL), 0);
+    exec_ok("l", "t-late", "start", 0, 0, NULL, NULL, NULL);
+    cr_assert(run_until(n_events_at_least, (void *)1, 20000));
+    cr_assert_eq(evs[0].rc, 0, "reason: %s", evs[0].reason);
+    cr_assert_eq(where_ppid(&evs[0]), getpid());
+    assert_no_leaks();
+}
+
+Test(executor, without_the_fork_server_actions_are_forked_here)
+{
+    corral_executor_free(ex);
+    no_forkserver = true;
+    make_executor(0, false);
+    cr_assert_eq(corral_executor_forkserver_pid(ex), -1);
+    exec_ok("w", "t-where", "start", 0, 0, NULL, NULL, NULL);
+    cr_assert(run_until(n_events_at_least, (void *)1, 20000));
+    cr_assert_eq(evs[0].rc, 0);
+    cr_assert_eq(where_ppid(&evs[0]), getpid());
+    cr_assert(strstr(evs[0].lines[0], "rack r1"), "line: %s", evs[0].lines[0]);
     assert_no_leaks();
 }
 
