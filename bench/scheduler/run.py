@@ -257,7 +257,9 @@ def settle(cl, base, a, have_corral):
                 placement = oracle.placement_from_run(f.read())[0]
         except Exception:  # noqa: BLE001 - an unfinished run: fall back below
             placement = None
-    if placement is None and not a.no_crm:
+    # crm_simulate already ran on the fresh cluster in this run (and did not
+    # finish within the cap): do not spend the cap a second time
+    if placement is None and not a.no_crm and not os.path.exists(out):
         r = measure(["crm_simulate", "-x", os.path.join(fresh, "cib.xml"), "-R", "--output-as=xml"],
                     a.cap, out)
         if r["rc"] == 0 and not r["timed_out"]:
