@@ -27,11 +27,17 @@ static inline corral_score_t eff(const ws_t *w, const corral_score_t *row, int n
     return w->nodes[n].avail ? row[n] : -INF;
 }
 
-static bool any_available(const ws_t *w, const corral_score_t *row)
+static bool any_available_but(const ws_t *w, const corral_score_t *row, const uint8_t *banned)
 {
     for (int n = 0; n < w->n_nodes; n++)
-        if (w->nodes[n].avail && row[n] >= 0 && row[n] != SCORE_HACK) return true;
+        if (w->nodes[n].avail && row[n] >= 0 && row[n] != SCORE_HACK && !(banned && banned[n]))
+            return true;
     return false;
+}
+
+static bool any_available(const ws_t *w, const corral_score_t *row)
+{
+    return any_available_but(w, row, NULL);
 }
 
 /* balanced: the node with more remaining capacity on more keys first. */
@@ -184,7 +190,7 @@ static int primary_nodes(ws_t *w, const coloc_t *c, int *out)
 }
 
 /* Apply a colocation to a dependent's row, with Pacemaker's rollback of optional ones. */
-static void apply_coloc(ws_t *w, int row, const coloc_t *c)
+static void apply_coloc(ws_t *w, int row, const coloc_t *c, const uint8_t *banned)
 {
     int *pn = w->scratch_nodes;
     int k = primary_nodes(w, c, pn);
@@ -224,7 +230,7 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c)
             r[n] = -INF;
     }
     bool mandatory = c->score >= INF || c->score <= -INF;
-    if (!mandatory && !any_available(w, r)) {
+    if (!mandatory && !any_available_but(w, r, banned)) {
         memcpy(r, save, (size_t)w->n_nodes * sizeof(corral_score_t)); /* rolled back */
     } else if (w->row_head) {
         int line = c->line;
@@ -384,7 +390,16 @@ static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
 
 /* ---- primitives and groups ---- */
 
-/* Colocations where unit ui (or the group/clone it heads) is the dependent. */
+static bool coloc_mandatory(const coloc_t *c)
+{
+    return c->score >= INF || c->score <= -INF;
+}
+
+/*
+ * Colocations where unit ui (or the group/clone it heads) is the dependent.
+ * A clone (ui < 0) takes only the mandatory ones on its own row: its
+ * instances weigh the finite ones one by one (instance_colocs).
+ */
 static void apply_primaries(ws_t *w, int ui, int row, int it)
 {
     const item_t *item = &w->items[it];
@@ -392,9 +407,28 @@ static void apply_primaries(ws_t *w, int ui, int row, int it)
         const coloc_t *c = &w->colocs[item->this_with[j]];
         if (c->dep_role == CORRAL_ROLE_PROMOTED) continue; /* decides promotion, not placement */
         assign_item(w, c->primary);
-        apply_coloc(w, row, c);
+        if (ui < 0 && item->kind == IT_CLONE && !coloc_mandatory(c)) continue;
+        apply_coloc(w, row, c, NULL);
     }
-    (void)ui;
+}
+
+/*
+ * A clone's finite colocations apply to each instance as its turn comes,
+ * each rolled back on its own when it would leave the instance no node
+ * (Pacemaker 2.1.5, observed: `clone with r0 -100` on two nodes puts one
+ * instance beside r0 all the same, the other node being taken).
+ */
+static void instance_colocs(ws_t *w, int ui, const uint8_t *banned)
+{
+    unit_t *u = &w->units[ui];
+    if (u->colocs_done) return;
+    u->colocs_done = true;
+    const item_t *item = &w->items[w->clone_item[u->clone]];
+    for (int j = 0; j < item->n_this_with; j++) {
+        const coloc_t *c = &w->colocs[item->this_with[j]];
+        if (c->dep_role == CORRAL_ROLE_PROMOTED || coloc_mandatory(c)) continue;
+        apply_coloc(w, u->row, c, banned);
+    }
 }
 
 static int assign_unit(ws_t *w, int ui, int prefer)
@@ -430,6 +464,44 @@ static int assign_unit(ws_t *w, int ui, int prefer)
 
 /* ---- clones ---- */
 
+/* A promotion score node attribute's value; false when the node has none. */
+static bool promotion_attr(const ws_t *w, int node, const char *attr, corral_score_t *out)
+{
+    const char *v = corral__sched_attr(w, node, attr);
+    if (!v) return false;
+    char *end = NULL;
+    long long lv = strtoll(v, &end, 10);
+    if (end && end != v && !*end)
+        *out = (corral_score_t)(lv > INF ? INF : (lv < -INF ? -INF : lv));
+    else if (!strcasecmp(v, "INFINITY") || !strcasecmp(v, "+INFINITY"))
+        *out = INF;
+    else if (!strcasecmp(v, "-INFINITY"))
+        *out = -INF;
+    else
+        return false; /* not a score: as if unset */
+    return true;
+}
+
+/*
+ * A promotable clone's instances weigh the promotion score of each node in
+ * their allocation too (Pacemaker 2.1.5, observed with crm_simulate -s: an
+ * instance's allocation score is the clone's plus master-<primitive>).
+ */
+static void add_promotion_to_row(ws_t *w, int ui)
+{
+    const unit_t *u = &w->units[ui];
+    char *attr = corral_xasprintf("master-%s", w->cfg->resources[u->prim].id);
+    corral_score_t *row = corral__sched_row(w, u->row);
+    for (int n = 0; n < w->n_nodes; n++) {
+        corral_score_t s;
+        if (!promotion_attr(w, n, attr, &s) || !s) continue;
+        row[n] = corral_score_add(row[n], s);
+        corral__sched_part(w, u->row, n, -1, s, PART_PROMOTION, -1, 0,
+                           corral_xasprintf("promotion score %s (instance allocation)", attr));
+    }
+    free(attr);
+}
+
 static int cmp_instance(const void *a, const void *b, void *ud)
 {
     const ws_t *w = ud;
@@ -452,10 +524,15 @@ static bool instance_try(ws_t *w, int ui, int prefer, const int *cnt, int per_no
 {
     unit_t *u = &w->units[ui];
     corral_score_t *row = corral__sched_row(w, u->row);
-    if (prefer >= 0 && (!w->nodes[prefer].avail || row[prefer] < 0)) return false;
+    if (prefer >= 0 && !w->nodes[prefer].avail) return false;
     uint8_t *banned = corral_xcalloc((size_t)w->n_nodes + 1, 1);
     for (int n = 0; n < w->n_nodes; n++)
         if (cnt[n] >= per_node) banned[n] = 1;
+    if (u->gpos == 0) instance_colocs(w, ui, banned);
+    if (prefer >= 0 && row[prefer] < 0) {
+        free(banned);
+        return false;
+    }
     ban_capacity(w, ui, banned);
     int chosen = choose(w, ui, banned, prefer);
     free(banned);
@@ -498,6 +575,7 @@ static void assign_clone(ws_t *w, int it)
             memcpy(&w->allowed[(size_t)u->row * (size_t)w->n_nodes],
                    &w->allowed[(size_t)crow * (size_t)w->n_nodes], (size_t)w->n_nodes);
             corral__sched_stickiness(w, mi->units[k]);
+            if (cl->promotable && m == 0) add_promotion_to_row(w, mi->units[k]);
         }
     }
     for (int k = 0; k < n_inst; k++) inst[k] = first->units[k];
@@ -623,17 +701,7 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
         if (node < 0) continue;
         corral_score_t s = -1; /* Pacemaker: no promotion score, no promotion */
         const char *v = corral__sched_attr(w, node, attr);
-        long long lv;
-        char *end = NULL;
-        if (v) {
-            lv = strtoll(v, &end, 10);
-            if (end && !*end)
-                s = (corral_score_t)(lv > INF ? INF : (lv < -INF ? -INF : lv));
-            else if (!strcasecmp(v, "INFINITY") || !strcasecmp(v, "+INFINITY"))
-                s = INF;
-            else if (!strcasecmp(v, "-INFINITY"))
-                s = -INF;
-        }
+        if (v) promotion_attr(w, node, attr, &s);
         if (w->row_head)
             corral__sched_part(w, u->row, node, -1, s, PART_PROMOTION, -1, 0,
                                v ? corral_xasprintf("promotion score %s = %s", attr, v)
@@ -686,6 +754,17 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
             if (wt == 0 && ds != 0 && c->score != 0) wt = (c->score > 0) == (ds > 0) ? 1 : -1;
             if (c->score < 0 && ds < 0) wt = 0;
             if (!wt) continue;
+            /*
+             * Merged "positive only", as for placement: a dependent that
+             * would push a positive promotion score below zero leaves 1
+             * (still promotable), one that would push 0 below leaves 0
+             * (Pacemaker 2.1.5, observed: master 10, dependent -50 -> 1).
+             */
+            corral_score_t ns = corral_score_add(s, wt);
+            if (ns < 0 && s > 0)
+                wt = 1 - s;
+            else if (ns < 0 && s == 0)
+                continue;
             s = corral_score_add(s, wt);
             if (w->row_head)
                 corral__sched_part(w, u->row, node, -1, wt, PART_PROMOTION, c->src, c->line,

@@ -136,7 +136,8 @@ typedef struct unit {
     bool assigning;
     bool promote;
     corral_score_t prom_score;
-    bool restart; /* stop and start again where it is */
+    bool restart;     /* stop and start again where it is */
+    bool colocs_done; /* a clone instance: its finite colocations applied */
     int64_t *uses;
 } unit_t;
 

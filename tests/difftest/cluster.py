@@ -147,8 +147,13 @@ class Cluster:
         self.orders = []
         self.status = {}       # primitive id -> RscStatus
         # a fence device: [fence fencer] in corral; in the CIB a stonith
-        # primitive placed LAST in <resources> so that its own placement
-        # (Pacemaker treats it as a resource) cannot shift any other
+        # primitive with target-role Stopped. corral's fence devices are not
+        # placed resources, while Pacemaker allocates a stonith primitive
+        # like any other (it would count on its node in the "fewest
+        # assigned" tie-break, and with a placement strategy it is sorted
+        # ahead of resources with a negative score somewhere). Pacemaker
+        # fences with a stopped device all the same (docs/pacemaker-
+        # behaviour.md, "Divergences").
         self.fence_device = False
 
     # -- helpers -------------------------------------------------------------
@@ -440,7 +445,10 @@ class Cluster:
                     group(t.child)
                 a("</clone>")
         if self.fence_device:
-            a('<primitive id="fencer" class="stonith" type="fence_dummy"/>')
+            a('<primitive id="fencer" class="stonith" type="fence_dummy">'
+              '<meta_attributes id="fencer-meta">'
+              '<nvpair id="fencer-target-role" name="target-role" value="Stopped"/>'
+              '</meta_attributes></primitive>')
         a("</resources>")
         a("<constraints>")
         ops = {"eq": "eq", "ne": "ne", "lt": "lt", "gt": "gt", "lte": "lte", "gte": "gte",
