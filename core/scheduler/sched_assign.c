@@ -97,10 +97,13 @@ static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
             grouped = true;
         }
     }
+    /* Only a node the group may run on counts (Pacemaker 2.1.5, observed). */
     bool any_group_fit = false;
+    const corral_score_t *row = corral__sched_row(w, u->row);
     if (grouped)
         for (int n = 0; n < w->n_nodes; n++)
-            if (w->nodes[n].avail && fits(w, n, total)) any_group_fit = true;
+            if (w->nodes[n].avail && !banned[n] && row[n] >= 0 && fits(w, n, total))
+                any_group_fit = true;
     const int64_t *need = any_group_fit ? total : u->uses;
     for (int n = 0; n < w->n_nodes; n++) {
         if (banned[n] || fits(w, n, need)) continue;
@@ -189,6 +192,38 @@ static int primary_nodes(ws_t *w, const coloc_t *c, int *out)
     return k;
 }
 
+/*
+ * A finite colocation with a clone: applied once per placed instance of the
+ * clone (in instance order), each time rolled back on its own when it would
+ * leave the dependent no usable node (Pacemaker 2.1.5, observed: `r1 with
+ * cl0 -100`, cl0 on every node: the last instance's penalty is dropped, so
+ * r1 may only go where that instance runs).
+ */
+static void apply_coloc_per_instance(ws_t *w, int row, const coloc_t *c, const uint8_t *banned)
+{
+    const corral_clone_t *cl = &w->cfg->clones[w->items[c->primary].index];
+    int prim = cl->child.kind == CORRAL_REF_PRIMITIVE ? cl->child.index
+                                                      : w->cfg->groups[cl->child.index].members[0];
+    const item_t *pi = &w->items[w->prim_item[prim]];
+    corral_score_t *r = corral__sched_row(w, row);
+    for (int i = 0; i < pi->n_units; i++) {
+        const unit_t *u = &w->units[pi->units[i]];
+        int n = u->assigned;
+        if (n < 0) continue;
+        if (c->primary_role == CORRAL_ROLE_PROMOTED && !u->promote) continue;
+        if (c->primary_role == CORRAL_ROLE_UNPROMOTED && u->promote) continue;
+        corral_score_t before = r[n];
+        r[n] = corral_score_add(r[n], c->score);
+        if (!any_available_but(w, r, banned)) {
+            r[n] = before; /* rolled back */
+            continue;
+        }
+        if (w->row_head && r[n] != before)
+            corral__sched_part(w, row, n, -1, c->score, PART_COLOCATION, c->src, c->line,
+                               corral_xasprintf("with %s", u->name));
+    }
+}
+
 /* Apply a colocation to a dependent's row, with Pacemaker's rollback of optional ones. */
 static void apply_coloc(ws_t *w, int row, const coloc_t *c, const uint8_t *banned)
 {
@@ -197,6 +232,10 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c, const uint8_t *banne
     corral_score_t *r = corral__sched_row(w, row);
     if (k == 0 && c->score < 0) return;
     corral_score_t *save = w->scratch;
+    if (k > 0 && c->score > -INF && c->score < INF && w->items[c->primary].kind == IT_CLONE) {
+        apply_coloc_per_instance(w, row, c, banned);
+        return;
+    }
     memcpy(save, r, (size_t)w->n_nodes * sizeof(corral_score_t));
     uint8_t *in = w->scratch_in;
     for (int j = 0; j < k; j++) in[pn[j]] = 1;
