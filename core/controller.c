@@ -185,12 +185,17 @@ static void send_config(corral_controller_t *ctl)
 /* Does a resource's definition differ between two configs (agent, params, ops)? */
 bool corral__ctl_rsc_changed(const corral_resource_t *a, const corral_resource_t *b)
 {
-    if (strcmp(a->agent, b->agent) || a->params.n != b->params.n || a->n_ops != b->n_ops)
-        return true;
+    if (strcmp(a->agent, b->agent) || a->params.n != b->params.n) return true;
     for (size_t i = 0; i < a->params.n; i++) {
         const char *v = kv_get(&b->params, a->params.items[i].key);
         if (!v || strcmp(v, a->params.items[i].value)) return true;
     }
+    return false;
+}
+
+bool corral__ctl_ops_changed(const corral_resource_t *a, const corral_resource_t *b)
+{
+    if (a->n_ops != b->n_ops) return true;
     for (size_t i = 0; i < a->n_ops; i++) {
         const corral_op_spec_t *x = &a->ops[i], *y = &b->ops[i];
         if (strcmp(x->action, y->action) || x->role != y->role ||
@@ -199,6 +204,16 @@ bool corral__ctl_rsc_changed(const corral_resource_t *a, const corral_resource_t
             return true;
     }
     return false;
+}
+
+/* Cancel the recurring monitors this node runs for r; true when there were any. */
+static bool cancel_recurring(corral_controller_t *ctl, const corral_resource_t *r)
+{
+    int n = 0;
+    for (size_t k = 0; k < r->n_ops; k++)
+        if (!strcmp(r->ops[k].action, "monitor") && r->ops[k].interval_ms)
+            n += corral_executor_cancel(ctl->ex, r->id, "monitor", r->ops[k].interval_ms);
+    return n > 0;
 }
 
 static const corral_resource_t *find_rsc(const corral_config_t *c, const char *id)
@@ -251,6 +266,12 @@ static void adopt(corral_controller_t *ctl, corral_config_t *cfg, char *text,
             if (n && corral__ctl_rsc_changed(o, n) && active_anywhere(ctl, o->id)) {
                 corral_notice("resource %s: its definition changed: it will be restarted", o->id);
                 CORRAL_PUSH(ctl->restart, ctl->n_restart, ctl->cap_restart, corral_xstrdup(o->id));
+            } else if (n && corral__ctl_ops_changed(o, n)) {
+                /* Only its operations changed: no restart, as in Pacemaker; the
+                 * monitors here are set up again from the new definition. */
+                if (cancel_recurring(ctl, o))
+                    corral_notice("resource %s: its operations changed: monitors set up again",
+                                  o->id);
             }
         }
         corral_config_free(ctl->prev_cfg);
@@ -273,6 +294,7 @@ static void adopt(corral_controller_t *ctl, corral_config_t *cfg, char *text,
     for (size_t i = 0; i < cfg->n_resources && !unknown; i++)
         if (!corral_ophistory_get(self->hist, cfg->resources[i].id)) unknown = true;
     if (unknown && self->ready) start_probes(ctl);
+    ensure_monitors(ctl); /* monitors whose operations changed */
     corral__ctl_schedule_soon(ctl);
     arm_recheck(ctl);
 }

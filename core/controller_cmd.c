@@ -374,6 +374,8 @@ static void push_effects(corral_controller_t *ctl, const corral_config_t *next, 
         const corral_resource_t *n = &next->resources[r.index];
         if (corral__ctl_rsc_changed(o, n) && running_on(ctl, o->id))
             changed[r.index] = restart[r.index] = true;
+        else if (corral__ctl_ops_changed(o, n))
+            corral_buf_printf(out, "  monitor  %s (operations changed: no restart)\n", o->id);
     }
     corral__ctl_restart_closure(ctl, next, restart, false);
     for (size_t i = 0; i < next->n_resources; i++)

@@ -173,7 +173,7 @@ void corral__ctl_schedule_soon(corral_controller_t *ctl);
 int corral__ctl_push(corral_controller_t *ctl, const char *text, const char *name, char **err_out);
 void corral__ctl_cleanup(corral_controller_t *ctl, const char *rsc, const char *node);
 void corral__ctl_restart(corral_controller_t *ctl, const char *rsc);
-/* Does a resource's definition (agent, params, ops) differ between two configs? */
+/* Does a resource's definition (agent, params) differ between two configs? It restarts. */
 /*
  * Mark in in[] (one flag per primitive of c) every active primitive that must
  * restart with those already marked: later members of their group, the
@@ -182,6 +182,8 @@ void corral__ctl_restart(corral_controller_t *ctl, const char *rsc);
 void corral__ctl_restart_closure(const corral_controller_t *ctl, const corral_config_t *c, bool *in,
                                  bool log);
 bool corral__ctl_rsc_changed(const corral_resource_t *a, const corral_resource_t *b);
+/* Do its operations (monitors, timeouts, on-fail) differ? Those need no restart. */
+bool corral__ctl_ops_changed(const corral_resource_t *a, const corral_resource_t *b);
 /* Ask the cluster to fence `target` (by a node other than it when possible). */
 void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, bool off, uint64_t tr,
                                size_t act);

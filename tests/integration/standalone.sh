@@ -156,14 +156,16 @@ check "the epoch is unchanged" test "$(q "d['config']['epoch']")" = "$EPOCH"
 check "everything still runs" test "$(q "[r['role'] for r in d['resources']]")" = "['started', 'started', 'started', 'started']"
 
 # 5. a good push changes only what it changes
+PIDS=$(cat "$T/svc.pid")
 sed 's/^op.monitor = interval=1s timeout=5s/op.monitor = interval=2s timeout=5s/' "$T/cluster.ini" > "$T/good.ini"
 corral config push "$T/good.ini" >/dev/null 2>&1
 corral wait --timeout 30s >/dev/null 2>&1
 check "a good push raises the epoch" test "$(q "d['config']['epoch']")" = "$((EPOCH + 1))"
 check "the loggers were not restarted" test "$(wc -l < "$T/events")" = 3
+check "a changed monitor interval restarts nothing (svc keeps pid $PIDS)" test "$(cat "$T/svc.pid")" = "$PIDS"
 
 # 5b. changing a group member restarts it and the members after it, in order
-awk '{print} /^param.state = .*b.state$/ {print "op.monitor = interval=10s timeout=20s"}' "$T/good.ini" > "$T/b.ini"
+sed "s|^param.state = $T/b.state\$|param.state = $T/b2.state|" "$T/good.ini" > "$T/b.ini"
 corral config diff "$T/b.ini" > "$T/diff.out" 2>&1
 grep -q "restart  c (depends on a restarted one)" "$T/diff.out" && ok "config diff names the member restarting with b" || { bad "config diff names the member restarting with b"; cat "$T/diff.out"; }
 corral config push "$T/b.ini" >/dev/null 2>&1
@@ -178,6 +180,41 @@ E2=$(q "d['config']['epoch']")
 corral simulate --live --config "$T/whatif.ini" > "$T/whatif.out" 2>&1
 grep -q "Resource svc is not in this configuration: corrald would stop it on it1" "$T/whatif.out" && ok "simulate --live with a what-if config says what it would stop" || { bad "simulate --live with a what-if config says what it would stop"; cat "$T/whatif.out"; }
 check "simulate --live changed nothing" test "$(q "d['config']['epoch']")" = "$E2" -a "$(q "d['resources'][0]['role']")" = "started"
+
+# 5d. SIGHUP pushes the --config file after verifying it; a broken one changes nothing
+E3=$(q "d['config']['epoch']")
+cp "$T/b.ini" "$T/cluster.ini.new" && mv "$T/cluster.ini.new" "$T/cluster.ini"
+sed -i 's/^op.monitor = interval=2s timeout=5s$/op.monitor = interval=3s timeout=5s/' "$T/cluster.ini"
+kill -HUP "$DPID"
+for _ in $(seq 100); do [ "$(q "d['config']['epoch']")" = "$((E3 + 1))" ] && break; sleep 0.1; done
+check "SIGHUP pushed the edited --config file (epoch $E3 -> $((E3 + 1)))" test "$(q "d['config']['epoch']")" = "$((E3 + 1))"
+corral config show | grep -q "interval=3s" && ok "the pushed file is the active config" || bad "the pushed file is the active config"
+sed -i 's/^migration-threshold = 2$/migration-threshold = lots/' "$T/cluster.ini"
+kill -HUP "$DPID"
+sleep 1
+check "SIGHUP with a broken file changes nothing" test "$(q "d['config']['epoch']")" = "$((E3 + 1))"
+grep -q "cluster.ini:11:" "$T/corrald.log" && ok "the log names the broken line" || bad "the log names the broken line"
+sed -i 's/^migration-threshold = lots$/migration-threshold = 2/' "$T/cluster.ini"
+corral wait --timeout 30s >/dev/null 2>&1
+# The monitor set up again at its new interval still watches svc.
+corral resource cleanup svc >/dev/null; corral wait --timeout 30s >/dev/null 2>&1
+PIDH=$(cat "$T/svc.pid"); kill -9 "$PIDH"
+for _ in $(seq 100); do [ "$(cat "$T/svc.pid" 2>/dev/null)" != "$PIDH" ] && break; sleep 0.1; done
+corral wait --timeout 30s >/dev/null 2>&1
+check "after the interval change the monitor still finds a dead svc and it restarts" test "$(cat "$T/svc.pid")" != "$PIDH" -a -d "/proc/$(cat "$T/svc.pid")"
+
+# 5e. who may talk to corrald: root and the haclient group; nobody else
+if getent group haclient >/dev/null && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+    cp "$BIN/corral" "$T/corral-copy" && chmod 755 "$T/corral-copy"
+    as() { setpriv --reuid=nobody --regid="$1" --clear-groups env CORRAL_IPC_NAME="$CORRAL_IPC_NAME" "$T/corral-copy" "${@:2}"; }
+    as nogroup status > "$T/acl.out" 2>&1
+    RC=$?
+    check "a user outside haclient is refused (rc $RC: $(head -n 1 "$T/acl.out"))" test "$RC" != 0
+    as haclient status > "$T/acl.out" 2>&1
+    check "a haclient member reads the status" grep -q "Cluster it" "$T/acl.out"
+else
+    echo "# SKIP: the IPC access checks need the haclient group, the nobody user and setpriv"
+fi
 
 # 6. restarting corrald starts nothing twice
 PID3=$(cat "$T/svc.pid")
