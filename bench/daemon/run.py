@@ -69,6 +69,9 @@ class Daemon:
     def wait_all_started(self, timeout=120, poll=0.02):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError("corrald exited (%s) before its resources ran (see %s)"
+                                   % (self.proc.returncode, self.log))
             d = self.status()
             if d and d["resources"] and all(r["role"] == "started" for r in d["resources"]):
                 return time.monotonic() - self.t0
