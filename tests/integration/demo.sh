@@ -11,7 +11,7 @@ SRC=${CORRAL_SOURCE_DIR:?}
 T=$(mktemp -d /tmp/corral-demo-XXXXXX)
 export CORRAL_IPC_NAME="corral-demo-it-$$"
 PASS=0 FAIL=0 DPID=
-cleanup() { [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; pkill -f "http.server 8089 --bind 198.18.0.10"; ip addr del 198.18.0.10/32 dev lo 2>/dev/null; rm -rf "$T"; }
+cleanup() { [ -n "${KEEPLOG:-}" ] && cp "$T/corrald.log" "/tmp/demo-it-$$.log"; [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; pkill -f "http.server 8089 --bind 198.18.0.10"; ip addr del 198.18.0.10/32 dev lo 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
@@ -31,7 +31,7 @@ corral status | grep -q "pingd=100" && ok "the ping clone set pingd=100" || bad 
 
 # Kill the web server by hand: its monitor (15 s) finds it, corral restarts it.
 pkill -9 -f "http.server 8089 --bind 198.18.0.10"
-for _ in $(seq 300); do [ "$(q "d['resources'][1]['failcount']" 2>/dev/null)" = "{'demo': 1}" ] && break; sleep 0.1; done
+for _ in $(seq 150); do [ "$(q "[r['failcount'] for r in d['resources'] if r['id']=='demo-web'][0]" 2>/dev/null)" != "{}" ] && break; sleep 0.2; done
 corral wait --timeout 60s >/dev/null 2>&1
 check "the killed web server has failcount 1" test "$(q "[r['failcount'] for r in d['resources'] if r['id']=='demo-web'][0]")" = "{'demo': 1}"
 check "and the site answers again" site
