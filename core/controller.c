@@ -158,6 +158,53 @@ static void send_hello(corral_controller_t *ctl)
     corral__ctl_send(ctl, m);
 }
 
+/*
+ * What we know of every node that left uncleanly and is not back: that it
+ * must be fenced, and what ran there. Sent to joiners before our hello (CPG
+ * keeps one sender's order, and a DC is chosen only once every hello is in),
+ * so a joiner that becomes DC knows it too: without it, a node that never saw
+ * the loss would recover that node's resources without fencing it.
+ */
+static void send_node_states(corral_controller_t *ctl)
+{
+    for (size_t i = 0; i < ctl->n_nodes; i++) {
+        struct cnode *n = &ctl->nodes[i];
+        if (n->member || !n->unclean) continue;
+        corral_msg_t *m = corral_msg_new(CORRAL_MSG_NODE_STATE);
+        corral_msg_add(m, "node", n->name);
+        corral_msg_add(m, "unclean", "1");
+        char *text = corral_ophistory_format(n->hist);
+        corral_msg_add(m, "text", text);
+        free(text);
+        corral__ctl_send(ctl, m);
+    }
+}
+
+/* Another member's knowledge of a node gone uncleanly: it is unclean here too. */
+static void on_node_state(corral_controller_t *ctl, const corral_msg_t *m)
+{
+    const char *node = corral_msg_get(m, "node"), *text = corral_msg_get(m, "text");
+    if (!node || !text) return;
+    struct cnode *n = corral__ctl_node(ctl, node, true);
+    if (n->member) return; /* it speaks for itself */
+    if (!n->unclean)
+        corral_warn("node %s: left uncleanly (as another member saw): it must be fenced", node);
+    n->unclean = true;
+    /* Keep what we saw ourselves; else take what ran there as the sender saw it. */
+    if (corral_ophistory_count(n->hist) == 0) {
+        corral_ophistory_t *h = NULL;
+        char *err = NULL;
+        if (corral_ophistory_parse(text, &h, &err) == 0) {
+            corral_ophistory_free(n->hist);
+            n->hist = h;
+        } else {
+            corral_warn("node %s: dropped a history about it: %s", node, err ? err : "unreadable");
+            free(err);
+        }
+    }
+    corral__ctl_schedule_soon(ctl);
+}
+
 /* Our whole op history: what runs here, for every node (and that we are ready). */
 static void send_history(corral_controller_t *ctl)
 {
@@ -354,6 +401,14 @@ static void on_config(corral_controller_t *ctl, const corral_msg_t *m)
     rc = corral_cfgstore_save(ctl->store, &ver, text);
     if (rc < 0 && rc != -EEXIST)
         corral_err("config: cannot store epoch %" PRId64 ": %s", epoch, strerror(-rc));
+    /* Every member applies the same pushes in the same order (one that cannot verify it
+     * says so in its log): note the epoch for all of them, not only for us. */
+    for (size_t i = 0; i < ctl->n_nodes; i++) {
+        struct cnode *n = &ctl->nodes[i];
+        if (!n->member || n->epoch > (uint64_t)epoch) continue;
+        n->epoch = (uint64_t)epoch;
+        snprintf(n->digest, sizeof(n->digest), "%s", digest);
+    }
     adopt(ctl, cfg, corral_xstrdup(text), &ver);
 }
 
@@ -1288,6 +1343,12 @@ static void on_deliver(void *ud, uint32_t from, const void *buf, size_t len)
         n->dc_claim = dc ? corral_xstrdup(dc) : NULL;
         /* The newest config reaches a node that has an older one. */
         if (n->epoch < ctl->ver.epoch && corral__ctl_is_dc(ctl)) send_config(ctl);
+        /* Same epoch, other content (say, a node seeded from another file): reported, never
+         * merged; `corral status` shows it until a push settles it. */
+        if (n->epoch == ctl->ver.epoch && n->digest[0] && strcmp(n->digest, ctl->ver.digest))
+            corral_err("config: conflict: node %s has epoch %" PRIu64 " with digest %.12s, "
+                       "this node %.12s; not merged (push a config to resolve)",
+                       node, n->epoch, n->digest, ctl->ver.digest);
         elect(ctl);
         break;
     }
@@ -1314,6 +1375,9 @@ static void on_deliver(void *ud, uint32_t from, const void *buf, size_t len)
         break;
     case CORRAL_MSG_FENCE_RESULT:
         on_fence_result(ctl, m);
+        break;
+    case CORRAL_MSG_NODE_STATE:
+        on_node_state(ctl, m);
         break;
     case CORRAL_MSG_SHUTDOWN: {
         const char *node = corral_msg_get(m, "node");
@@ -1368,7 +1432,10 @@ static void on_members(void *ud, const corral_link_member_t *members, size_t n,
     /* Everyone introduces itself again so a joiner learns who is who, and
      * sends its history so the joiner knows what runs where (and that we
      * are ready): a joiner may be the next DC. */
-    if (n_joined) send_hello(ctl);
+    if (n_joined) {
+        send_node_states(ctl);
+        send_hello(ctl);
+    }
     if (me_joined)
         start_probes(ctl);
     else if (n_joined && !ctl->probing)
@@ -1455,7 +1522,8 @@ static int seed_config(corral_controller_t *ctl, char **error_out)
         memset(&ver, 0, sizeof(ver));
         ver.epoch = 1;
         ver.time_ms = corral_wall_ms();
-        snprintf(ver.origin, sizeof(ver.origin), "%s", ctl->node_name);
+        /* In cluster mode the node's name comes from corosync, after this. */
+        snprintf(ver.origin, sizeof(ver.origin), "%s", ctl->node_name ? ctl->node_name : "-");
     }
     corral_config_t *cfg = NULL;
     char *err = NULL;

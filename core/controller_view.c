@@ -63,6 +63,13 @@ static const char *node_state(const struct cnode *n)
     return n->unclean ? "unclean" : "offline";
 }
 
+/* A member with our config epoch but other content: a conflict, reported, never merged. */
+static bool conflicting(const corral_controller_t *ctl, const struct cnode *n)
+{
+    return n->member && n->epoch == ctl->ver.epoch && n->digest[0] &&
+           strcmp(n->digest, ctl->ver.digest) != 0;
+}
+
 static bool node_standby(corral_controller_t *ctl, const char *name)
 {
     int i = corral_config_node_index(ctl->cfg, name);
@@ -84,8 +91,16 @@ static void render_json(corral_controller_t *ctl, corral_buf_t *b)
     corral_buf_printf(b, ", \"idle\": %s", corral__ctl_idle(ctl) ? "true" : "false");
     corral_buf_printf(b, ",\n \"config\": {\"epoch\": %" PRIu64 ", \"digest\": ", ctl->ver.epoch);
     corral_buf_json_string(b, ctl->ver.digest);
-    corral_buf_append(b, "},\n \"nodes\": [");
+    corral_buf_append(b, ", \"conflicts\": [");
     bool first = true;
+    for (size_t i = 0; i < ctl->n_nodes; i++) {
+        if (!conflicting(ctl, &ctl->nodes[i])) continue;
+        if (!first) corral_buf_append(b, ", ");
+        first = false;
+        corral_buf_json_string(b, ctl->nodes[i].name);
+    }
+    corral_buf_append(b, "]},\n \"nodes\": [");
+    first = true;
     for (size_t i = 0; i < ctl->n_nodes; i++) {
         struct cnode *n = &ctl->nodes[i];
         corral_buf_append(b, first ? "\n  {\"name\": " : ",\n  {\"name\": ");
@@ -236,6 +251,9 @@ static void render_text(corral_controller_t *ctl, bool color, corral_buf_t *b)
                           node_standby(ctl, n->name) ? " (standby)" : "", reset(color));
         if (n->member && n->epoch != ctl->ver.epoch)
             corral_buf_printf(b, "  config epoch %" PRIu64, n->epoch);
+        if (conflicting(ctl, n))
+            corral_buf_printf(b, "  %sconfig conflict: epoch %" PRIu64 " with digest %.12s%s",
+                              ansi(T_BAD, color), n->epoch, n->digest, reset(color));
         /* Transient attributes (crm_mon -A): what location rules see. */
         for (size_t k = 0; k < n->attrs.n; k++)
             corral_buf_printf(b, "%s%s=%s%s", k ? " " : "  (", n->attrs.items[k].key,

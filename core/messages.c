@@ -180,12 +180,19 @@ bad:
 const char *corral_msg_type_str(corral_msg_type_t type)
 {
     static const char *names[] = {
-        [CORRAL_MSG_HELLO] = "hello",     [CORRAL_MSG_OP_RESULT] = "op-result",
-        [CORRAL_MSG_ATTR] = "attr",       [CORRAL_MSG_FENCE_RESULT] = "fence-result",
-        [CORRAL_MSG_CONFIG] = "config",   [CORRAL_MSG_ACTION] = "action",
-        [CORRAL_MSG_CANCEL] = "cancel",   [CORRAL_MSG_SHUTDOWN] = "shutdown",
-        [CORRAL_MSG_HISTORY] = "history", [CORRAL_MSG_FENCE_REQUEST] = "fence-request",
-        [CORRAL_MSG_CLEANUP] = "cleanup", [CORRAL_MSG_CONSTRAINT] = "constraint",
+        [CORRAL_MSG_HELLO] = "hello",
+        [CORRAL_MSG_OP_RESULT] = "op-result",
+        [CORRAL_MSG_ATTR] = "attr",
+        [CORRAL_MSG_FENCE_RESULT] = "fence-result",
+        [CORRAL_MSG_CONFIG] = "config",
+        [CORRAL_MSG_ACTION] = "action",
+        [CORRAL_MSG_CANCEL] = "cancel",
+        [CORRAL_MSG_SHUTDOWN] = "shutdown",
+        [CORRAL_MSG_HISTORY] = "history",
+        [CORRAL_MSG_FENCE_REQUEST] = "fence-request",
+        [CORRAL_MSG_CLEANUP] = "cleanup",
+        [CORRAL_MSG_CONSTRAINT] = "constraint",
+        [CORRAL_MSG_NODE_STATE] = "node-state",
     };
     if ((int)type < 1 || type > CORRAL_MSG_TYPE_MAX) return "unknown";
     return names[type];

@@ -33,7 +33,8 @@ typedef enum corral_msg_type {
     CORRAL_MSG_FENCE_REQUEST = 10,
     CORRAL_MSG_CLEANUP = 11,    /**< forget failures of a resource */
     CORRAL_MSG_CONSTRAINT = 12, /**< move/ban/clear, node standby */
-    CORRAL_MSG_TYPE_MAX = 12,
+    CORRAL_MSG_NODE_STATE = 13, /**< what a member knows of a node gone uncleanly (to joiners) */
+    CORRAL_MSG_TYPE_MAX = 13,
 } corral_msg_type_t;
 
 typedef struct corral_msg_field {
