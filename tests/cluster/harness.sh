@@ -90,6 +90,7 @@ cluster_build() {
             mount -t tmpfs tmpfs /dev/shm
             exec sleep infinity" &
         CL_HOLDER[$i]=$!
+        disown # stopped by pid; no job notices when it is killed
         echo "${CL_HOLDER[$i]} $(pid_tag "${CL_HOLDER[$i]}")" > "$d/holder"
     done
     for i in $(seq "$CL_N"); do
@@ -106,8 +107,10 @@ corosync_start() {
     # Not through on(): $! must be corosync itself (nsenter execs it), not a subshell.
     nsenter -t "${CL_HOLDER[$i]}" -m -n -u -- corosync -f >/dev/null 2>&1 &
     CL_COROSYNC[$i]=$!
+    disown
     echo "${CL_COROSYNC[$i]} $(pid_tag "${CL_COROSYNC[$i]}")" > "$CL_T/node$i/corosync.pid"
-    for _ in $(seq 100); do
+    local end=$((SECONDS + 15))
+    while [ "$SECONDS" -lt "$end" ] && [ -e "/proc/${CL_COROSYNC[$i]}" ]; do
         on "$i" corosync-cfgtool -s >/dev/null 2>&1 && return 0
         sleep 0.1
     done
@@ -121,32 +124,63 @@ corrald_start() {
         "$CORRAL_BIN/corrald" --config "$CL_CONFIG" --state-dir "$CL_T/node$i/state" \
         --foreground --log-file "$CL_T/node$i/corrald.log" --verbose &
     CL_CORRALD[$i]=$!
+    disown
     echo "${CL_CORRALD[$i]} $(pid_tag "${CL_CORRALD[$i]}")" > "$CL_T/node$i/corrald.pid"
-    for _ in $(seq 100); do
+    local end=$((SECONDS + 15))
+    while [ "$SECONDS" -lt "$end" ] && [ -e "/proc/${CL_CORRALD[$i]}" ]; do
         corral_on "$i" status >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     cl_log "node$i: corrald did not start"; tail -n 20 "$CL_T/node$i/corrald.log" >&2; return 1
 }
 
-node_start() { corosync_start "$1" && corrald_start "$1"; }
+# Power node I on. The witness (a file outside the namespaces, where the
+# resource agent and the fence device write too) gets "TIME on nodeI".
+node_start() {
+    echo "$EPOCHREALTIME on node$1" >> "$CL_T/witness"
+    corosync_start "$1" && corrald_start "$1"
+}
 
-# Power off node I as a switch would: kill its corosync and corrald (by
-# their recorded pids), wipe its volatile state (/run, /dev/shm).
-node_kill() {
-    local i=$1 pid tag
-    for f in corrald corosync; do
-        read -r pid tag < "$CL_T/node$i/$f.pid" 2>/dev/null || continue
-        pid_alive "$pid" "$tag" && kill -9 "$pid"
+# Every process of node I but its holder (all share the holder's mount namespace).
+node_procs() {
+    local hpid=${CL_HOLDER[$1]} p
+    [ -e "/proc/$hpid/ns/mnt" ] || return 0
+    for p in /proc/[0-9]*; do
+        [ "$p" != "/proc/$hpid" ] && [ "$p/ns/mnt" -ef "/proc/$hpid/ns/mnt" ] && echo "${p#/proc/}"
     done
+}
+
+# Power off node I as a switch would: kill every process of the node at
+# once (corosync first, so that it sends nothing more), note "TIME off
+# nodeI" in the witness, then wipe its volatile state (/run, /dev/shm).
+node_kill() {
+    local i=$1 pid tag pids=""
+    for f in corosync corrald; do
+        read -r pid tag < "$CL_T/node$i/$f.pid" 2>/dev/null || continue
+        pid_alive "$pid" "$tag" && pids="$pids $pid"
+    done
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill -9 $pids
+    pids=$(node_procs "$i")
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    echo "$EPOCHREALTIME off node$i" >> "$CL_T/witness"
     sleep 0.1
     on "$i" sh -c 'rm -rf /run/* /dev/shm/* 2>/dev/null; true'
 }
 
-node_cut() { ip netns exec "$CL_HUB" ip link set "crl${CL_RUN}v$1" down; }
-node_heal() { ip netns exec "$CL_HUB" ip link set "crl${CL_RUN}v$1" up; }
+node_cut() {
+    ip netns exec "$CL_HUB" ip link set "crl${CL_RUN}v$1" down
+    echo "$EPOCHREALTIME cut node$1" >> "$CL_T/witness"
+}
+node_heal() {
+    echo "$EPOCHREALTIME heal node$1" >> "$CL_T/witness"
+    ip netns exec "$CL_HUB" ip link set "crl${CL_RUN}v$1" up
+}
 
 # The fence device of the harness: a script for the `command` fence plugin.
+# It is the "fast device" of the benchmarks too: bash builtins only, but for
+# one rm (no process of its own between the kill and the witness line).
 write_fence_script() {
     cat > "$CL_T/fence.sh" <<SH
 #!/bin/bash
@@ -155,19 +189,31 @@ node=\$1 action=\$2
 i=\${node#node}
 [ -d "$CL_T/node\$i" ] || exit 1
 [ -f "$CL_T/fence-fail-\$node" ] && exit 1
-alive() { read -r pid tag < "$CL_T/node\$i/corosync.pid" 2>/dev/null && [ "\$(awk '{print \$22}' /proc/\$pid/stat 2>/dev/null)" = "\$tag" ]; }
+# pid_of corosync|corrald: the recorded pid, if that process still runs
+pid_of() {
+    local pid tag st
+    read -r pid tag < "$CL_T/node\$i/\$1.pid" 2>/dev/null || return 1
+    read -r -a st < "/proc/\$pid/stat" 2>/dev/null || return 1
+    [ "\${st[21]}" = "\$tag" ] && echo "\$pid"
+}
 case "\$action" in
-status|monitor) alive && exit 0; exit 7 ;;
+status|monitor) pid_of corosync >/dev/null && exit 0; exit 7 ;;
 list) for d in $CL_T/node*; do echo "\${d##*/}"; done; exit 0 ;;
 on) exit 0 ;;
 off|reboot)
-    for f in corrald corosync; do
-        read -r pid tag < "$CL_T/node\$i/\$f.pid" 2>/dev/null || continue
-        [ "\$(awk '{print \$22}' /proc/\$pid/stat 2>/dev/null)" = "\$tag" ] && kill -9 "\$pid"
-    done
     read -r hpid htag < "$CL_T/node\$i/holder"
-    nsenter -t "\$hpid" -m -- sh -c 'rm -rf /run/* /dev/shm/* 2>/dev/null; true'
-    echo "\$(date +%s.%N) fence \$node" >> "$CL_T/witness"
+    pids="\$(pid_of corosync) \$(pid_of corrald)"
+    [ -n "\${pids// /}" ] && kill -9 \$pids
+    # Then whatever else runs on the node (agents, clients): a power switch
+    # spares nothing. Same mount namespace as the holder = same node.
+    pids=""
+    for p in /proc/[0-9]*; do
+        [ "\$p" != "/proc/\$hpid" ] && [ "\$p/ns/mnt" -ef "/proc/\$hpid/ns/mnt" ] && pids="\$pids \${p#/proc/}"
+    done
+    [ -n "\$pids" ] && kill -9 \$pids 2>/dev/null
+    echo "\$EPOCHREALTIME fence \$node" >> "$CL_T/witness"
+    # Volatile state goes with the power: its /run (bound from here) and /dev/shm.
+    rm -rf "$CL_T/node\$i/run/"* "/proc/\$hpid/root/dev/shm/"* 2>/dev/null
     exit 0 ;;
 *) exit 3 ;;
 esac
@@ -178,6 +224,12 @@ SH
 cluster_down() {
     local pid tag
     for i in $(seq "$CL_N"); do
+        # Whatever still runs on the node (pacemaker's daemons, agents), then the recorded ones.
+        if [ -n "${CL_HOLDER[$i]:-}" ] && read -r pid tag < "$CL_T/node$i/holder" 2>/dev/null &&
+            pid_alive "$pid" "$tag"; then
+            # shellcheck disable=SC2046
+            kill -9 $(node_procs "$i") 2>/dev/null
+        fi
         for f in corrald corosync holder; do
             { read -r pid tag < "$CL_T/node$i/$f.pid" || read -r pid tag < "$CL_T/node$i/$f"; } 2>/dev/null || continue
             pid_alive "$pid" "$tag" && kill -9 "$pid" 2>/dev/null
