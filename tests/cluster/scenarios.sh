@@ -8,6 +8,7 @@ PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+not() { ! "$@"; }
 
 why=$(cluster_can_run) || { echo "SKIP: cluster tests: $why"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
 trap cluster_down EXIT
@@ -45,9 +46,9 @@ level = 2
 INI
 
 q() { corral_on "$1" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
-wait_for() { # wait_for SECONDS NODE PYEXPR EXPECTED
-    local t=$1 n=$2 e=$3 want=$4
-    for _ in $(seq $((t * 5))); do
+wait_for() { # wait_for SECONDS NODE PYEXPR EXPECTED (seconds of wall clock, however slow q is)
+    local end=$((SECONDS + $1)) n=$2 e=$3 want=$4
+    while [ "$SECONDS" -lt "$end" ]; do
         [ "$(q "$n" "$e" 2>/dev/null)" = "$want" ] && return 0
         sleep 0.2
     done
@@ -68,6 +69,12 @@ SIM=$(corral_on 1 simulate --config "$CL_CONFIG" --json | python3 -c "import jso
 W=$(where 1)
 check "web runs where simulate places it ($SIM)" test "$W" = "$SIM"
 
+starts() { grep -c "start web" "$CL_T/witness"; }
+# Every node's view must agree before the next scenario.
+settle() { for i in "$@"; do corral_on "$i" wait --timeout 60s >/dev/null 2>&1; done; }
+
+# CL_ONLY=7 runs scenario 1 and then scenario 7 only (to replay a seed quickly).
+if [ "${CL_ONLY:-}" != 7 ]; then
 # 2. kill -9 of the node running web: fenced first, then web starts on a survivor
 i=${W#node}
 T0=$(date +%s.%N)
@@ -81,9 +88,6 @@ S=$(grep -n "start web" "$CL_T/witness" | tail -n 1 | cut -d: -f1)
 check "the dead node was fenced before web started elsewhere" test -n "$F" -a -n "$S" -a "${F:-0}" -lt "${S:-0}"
 check "the fencing is in the history" test "$(q "$survivor" "[f['target'] for f in d['fencing'] if f['result']=='ok']")" = "['$W']"
 
-starts() { grep -c "start web" "$CL_T/witness"; }
-# Every node's view must agree before the next scenario.
-settle() { for i in "$@"; do corral_on "$i" wait --timeout 60s >/dev/null 2>&1; done; }
 
 # 5a. level 1 (a device that always fails) was tried first, level 2 fenced
 grep -q "fence device broken: reboot of $W failed" "$CL_T/node${survivor}/corrald.log" "$CL_T"/node*/corrald.log 2>/dev/null
@@ -159,6 +163,99 @@ case "$R" in failed*) ok "the status says fencing $W failed: $R" ;; *) bad "the 
 rm -f "$CL_T/fence-fail-$W"
 wait_for 30 "$s" "[r['nodes'] for r in d['resources'] if r['id']=='web'][0] not in ([], ['$W'])" True
 check "once fencing works again, web is recovered" test "$(where "$s")" != "$W"
+node_start "$c"
+wait_for 30 "$s" "sorted(n['state'] for n in d['nodes'])" "['online', 'online', 'online']"
+
+# 8. a clean shutdown (SIGTERM to corrald) of the node running web moves web
+# away first, and the node is not fenced.
+settle 1 2 3
+W=$(where 1); c=${W#node}; s=$(( c % 3 + 1 ))
+N0=$(wc -l < "$CL_T/witness")
+read -r pid tag < "$CL_T/node$c/corrald.pid"
+kill -TERM "$pid"
+for _ in $(seq 150); do pid_alive "$pid" "$tag" || break; sleep 0.2; done
+check "corrald on $W exited after SIGTERM" not pid_alive "$pid" "$tag"
+wait_for 30 "$s" "[n['state'] for n in d['nodes'] if n['name']=='$W'][0]" offline
+W2=$(where "$s")
+STOP=$(tail -n +"$((N0 + 1))" "$CL_T/witness" | grep -n "stop web $W\$" | head -n1 | cut -d: -f1)
+START=$(tail -n +"$((N0 + 1))" "$CL_T/witness" | grep -n "start web $W2\$" | head -n1 | cut -d: -f1)
+check "a clean shutdown moved web away first ($W -> $W2)" test -n "$STOP" -a -n "$START" -a "${STOP:-0}" -lt "${START:-0}"
+check "the cleanly stopped $W is offline, not fenced" test "$(tail -n +"$((N0 + 1))" "$CL_T/witness" | grep -c "fence $W\$")" = 0 -a "$(q "$s" "[n['state'] for n in d['nodes'] if n['name']=='$W'][0]")" = offline
+
+# 9. equal config epochs with different content are a conflict, shown in the
+# status and the log, never merged; a push settles it. $W's corrald is down:
+# it comes back with its newest stored epoch holding other content.
+E=$(q "$s" "d['config']['epoch']")
+F="$CL_T/node$c/state/configs/$(printf 'cluster-%010d.ini' "$E")"
+sed -i "1s/digest=[0-9a-f]*/digest=$(printf '%064d' 7)/" "$F"
+echo "; a copy edited by hand" >> "$F"
+corrald_start "$c"
+wait_for 30 "$s" "d['config']['conflicts']" "['$W']"
+check "a conflict of epoch $E is shown in the status of node$s" test "$(q "$s" "d['config']['conflicts']")" = "['$W']"
+check "the conflict is in node$s's log" grep -q "config: conflict: node $W has epoch $E" "$CL_T/node$s/corrald.log"
+{ corral_on "$s" config show; echo "; settles the conflict"; } > "$CL_T/settle.ini"
+corral_on "$s" config push "$CL_T/settle.ini" >/dev/null 2>&1
+for i in 1 2 3; do wait_for 10 "$i" "d['config']['epoch']" "$((E + 1))"; done
+check "a push settles the conflict (epoch $((E + 1)) everywhere, no conflict left)" test "$(q "$c" "d['config']['epoch']")" = "$((E + 1))" -a "$(q "$s" "d['config']['conflicts']")" = "[]"
+settle 1 2 3
+
+fi # CL_ONLY
+
+# 7. split-brain witness: a seeded series of random kills, cuts, heals and
+# power-ons, some in the middle of a recovery; then, over the witness (start,
+# stop, fence, off, on, cut, heal lines with times, written outside the
+# namespaces), web was never active on two nodes at once and never started
+# elsewhere before a node that went away while running it was fenced.
+SEED=${CL_SEED:-$(( $(date +%s) % 100000 ))}
+RANDOM=$SEED
+echo "# scenario 7: seed $SEED (CL_SEED=$SEED reruns this series)"
+declare -a CUT
+powered() { local pid tag; read -r pid tag < "$CL_T/node$1/corosync.pid" 2>/dev/null && pid_alive "$pid" "$tag"; }
+impaired() { local k=0; for i in 1 2 3; do { [ -n "${CUT[$i]:-}" ] || ! powered "$i"; } && k=$((k + 1)); done; echo "$k"; }
+EVENTS=0 step=0
+while [ "$EVENTS" -lt 22 ] && [ "$step" -lt 100 ]; do
+    step=$((step + 1))
+    i=$(( RANDOM % 3 + 1 ))
+    pause=$(( RANDOM % 30 ))
+    # With two nodes impaired, only bring one back (a lone node cannot move anything).
+    if [ -n "${CUT[$i]:-}" ]; then
+        ev=heal
+    elif ! powered "$i"; then
+        ev=on
+    elif [ "$(impaired)" -ge 2 ]; then
+        continue
+    elif [ $(( RANDOM % 2 )) = 0 ]; then
+        ev=kill
+    else
+        ev=cut
+    fi
+    cl_log "scenario 7 step $step: $ev node$i, then ${pause}00 ms"
+    case $ev in
+    kill) node_kill "$i" ;;
+    cut) node_cut "$i"; CUT[$i]=1 ;;
+    heal) node_heal "$i"; CUT[$i]="" ;;
+    on) node_kill "$i"; node_start "$i" >/dev/null 2>&1 ;;
+    esac
+    EVENTS=$((EVENTS + 1))
+    sleep "$(( pause / 10 )).$(( pause % 10 ))"
+done
+# Bring everything back and let it settle.
+for i in 1 2 3; do [ -n "${CUT[$i]:-}" ] && { node_heal "$i"; CUT[$i]=""; }; done
+# A node powered on while the others still fence it dies again: power it on again.
+end=$((SECONDS + 120))
+while [ "$SECONDS" -lt "$end" ]; do
+    for i in 1 2 3; do powered "$i" || { node_kill "$i"; node_start "$i" >/dev/null 2>&1; }; done
+    [ "$(q 1 "sorted(n['state'] for n in d['nodes'])" 2>/dev/null)" = "['online', 'online', 'online']" ] && break
+    sleep 1
+done
+settle 1 2 3
+check "scenario 7 ran $EVENTS random events (at least 20)" test "$EVENTS" -ge 20
+check "after the series, web runs on exactly one node ($(where 1))" test "$(q 1 "len([r for r in d['resources'] if r['id']=='web'][0]['nodes'])")" = 1
+if python3 "$HERE/witness.py" "$CL_T/witness" web; then
+    ok "split-brain witness: web never active on two nodes at once, fencing before every recovery (seed $SEED)"
+else
+    bad "split-brain witness (seed $SEED; CL_SEED=$SEED reruns it)"
+fi
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ] || { for i in 1 2 3; do echo "--- node$i corrald"; tail -n 30 "$CL_T/node$i/corrald.log"; done; exit 1; }
