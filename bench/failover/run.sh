@@ -68,8 +68,9 @@ if [ "$PHASE" = corral ]; then
     t_move() { corral_on "$1" resource move web "$2" >/dev/null 2>&1; }
     t_clear() { corral_on "$1" resource clear web >/dev/null 2>&1; }
     t_settle() { for i in $(alive_nodes); do corral_on "$i" wait --timeout 60s >/dev/null 2>&1; done; }
-    t_pids() { # every daemon process of the tool on node I
-        local pid tag; read -r pid tag < "$CL_T/node$1/corrald.pid"; echo "$pid"; }
+    t_pids() { # corrald and its fork server on node I
+        local pid tag; read -r pid tag < "$CL_T/node$1/corrald.pid"; echo "$pid"
+        pgrep -P "$pid" -x corrald; }
     t_setup() {
         cat > "$CL_CONFIG" <<INI
 [cluster]
@@ -263,9 +264,10 @@ one_run() { # one_run kill|cut HIT_DC
     for i in $(alive_nodes); do logs="$logs $CL_T/node$i/corosync.log"; done
     # shellcheck disable=SC2086
     detect=$(python3 "$HERE/report.py" detect "$t0" $logs)
+    case "$detect" in "" | -) detect=null ;; esac
     local isdc=false; [ "$target" = "$dc" ] && isdc=true
-    rec "{\"tool\": \"$PHASE\", \"kind\": \"$kind\", \"dc\": $isdc, \"target\": \"$target\", \"t0\": $t0, \"detect\": ${detect/-/null}, \"fence\": ${fence:-null}, \"start\": ${start:-null}}"
-    log "$kind $target (DC: $isdc): detection $(python3 -c "print(round(($detect - $t0) * 1000) if '$detect' != '-' else '-')") ms, running again $(python3 -c "print(round(($start - $t0) * 1000) if '$start' else 'never')") ms after the event"
+    rec "{\"tool\": \"$PHASE\", \"kind\": \"$kind\", \"dc\": $isdc, \"target\": \"$target\", \"t0\": $t0, \"detect\": $detect, \"fence\": ${fence:-null}, \"start\": ${start:-null}}"
+    log "$kind $target (DC: $isdc): detection $(python3 -c "print(round(($detect - $t0) * 1000) if '$detect' != 'null' else '-')") ms, running again $(python3 -c "print(round(($start - $t0) * 1000) if '$start' else 'never')") ms after the event"
     # Power the node back on once it is fenced (a reboot), and let the cluster settle.
     for _ in $(seq 200); do
         tail -n +"$((n0 + 1))" "$CL_T/witness" | grep -q "fence $target\$" && break

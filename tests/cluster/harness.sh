@@ -156,7 +156,7 @@ node_procs() {
 node_kill() {
     local i=$1 pid tag pids=""
     for f in corosync corrald; do
-        read -r pid tag < "$CL_T/node$i/$f.pid" 2>/dev/null || continue
+        read -r pid tag 2>/dev/null < "$CL_T/node$i/$f.pid" || continue
         pid_alive "$pid" "$tag" && pids="$pids $pid"
     done
     # shellcheck disable=SC2086
