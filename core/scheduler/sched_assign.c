@@ -81,6 +81,29 @@ static bool fits(const ws_t *w, int n, const int64_t *uses)
  * Nodes without room for the unit (and, for a group's first member, for the
  * members still to come, when some node can hold them all) are banned.
  */
+/*
+ * Everything tied to an item by INFINITY colocations, either way and
+ * transitively (clones and role-bound colocations aside): Pacemaker 2.1.5
+ * asks room for all of it at once (a group's members are tied so too).
+ */
+static void collect_colocated(const ws_t *w, int it, uint8_t *seen)
+{
+    if (seen[it] || w->items[it].kind == IT_CLONE || w->items[it].clone >= 0) return;
+    seen[it] = 1;
+    const item_t *item = &w->items[it];
+    for (int d = 0; d < 2; d++) {
+        const int *l = d ? item->with_this : item->this_with;
+        int nl = d ? item->n_with_this : item->n_this_with;
+        for (int j = 0; j < nl; j++) {
+            const coloc_t *c = &w->colocs[l[j]];
+            if (c->score < INF || c->dep_role != CORRAL_ROLE_ANY ||
+                c->primary_role != CORRAL_ROLE_ANY)
+                continue;
+            collect_colocated(w, d ? c->dep : c->primary, seen);
+        }
+    }
+}
+
 static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
 {
     const unit_t *u = &w->units[ui];
@@ -88,16 +111,21 @@ static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
     int64_t *total = corral_xcalloc((size_t)w->n_util + 1, sizeof(int64_t));
     for (int x = 0; x < w->n_util; x++) total[x] = u->uses[x];
     bool grouped = false;
-    if (u->group >= 0 && u->gpos == 0 && u->clone < 0) {
-        const corral_group_t *g = &w->cfg->groups[u->group];
-        for (size_t m = 1; m < g->n_members; m++) {
-            const unit_t *mu = &w->units[w->items[w->prim_item[g->members[m]]].units[0]];
-            if (mu->done || mu->stop_only) continue;
+    if (u->clone < 0) {
+        uint8_t *seen = corral_xcalloc((size_t)w->n_items + 1, 1);
+        collect_colocated(w, u->item, seen);
+        if (u->group >= 0 && u->gpos == 0) collect_colocated(w, w->group_item[u->group], seen);
+        for (int it = 0; it < w->n_items; it++) {
+            if (!seen[it] || w->items[it].kind != IT_PRIM) continue;
+            int mu_i = w->items[it].units[0];
+            const unit_t *mu = &w->units[mu_i];
+            if (mu_i == ui || mu->done || mu->stop_only) continue;
             for (int x = 0; x < w->n_util; x++) total[x] += mu->uses[x];
             grouped = true;
         }
+        free(seen);
     }
-    /* Only a node the group may run on counts (Pacemaker 2.1.5, observed). */
+    /* Only a node the resource may run on counts (Pacemaker 2.1.5, observed). */
     bool any_group_fit = false;
     const corral_score_t *row = corral__sched_row(w, u->row);
     if (grouped)
@@ -110,8 +138,9 @@ static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
         banned[n] = 1;
         if (w->row_head)
             corral__sched_part(w, u->row, n, -1, -INF, PART_UTILIZATION, -1, 0,
-                               corral_xstrdup(any_group_fit ? "not enough capacity for the group"
-                                                            : "not enough capacity"));
+                               corral_xstrdup(any_group_fit
+                                                  ? "not enough capacity for what must run with it"
+                                                  : "not enough capacity"));
     }
     free(total);
 }
@@ -903,12 +932,83 @@ static int cmp_top(const void *a, const void *b, void *ud)
     return x->order - y->order;
 }
 
+/* An item's own scores for the allocation order (a group: its members' sum). */
+static corral_score_t *sort_base_row(ws_t *w, int it, int *current)
+{
+    const item_t *item = &w->items[it];
+    corral_score_t *row = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(corral_score_t));
+    if (item->kind == IT_GROUP) {
+        /* A group weighs as the sum of its members (the first member's merged view). */
+        const corral_group_t *g = &w->cfg->groups[item->index];
+        for (size_t m = 0; m < g->n_members; m++) {
+            const unit_t *u = &w->units[w->items[w->prim_item[g->members[m]]].units[0]];
+            const corral_score_t *r = corral__sched_row(w, u->row);
+            for (int n = 0; n < w->n_nodes; n++)
+                row[n] = m == 0 ? r[n] : corral_score_add(row[n], r[n]);
+            if (current && *current < 0 && u->n_cur) *current = u->cur[0];
+        }
+        /*
+         * The members come in as merged preferences, which count a node
+         * that cannot run anything as -INFINITY (Pacemaker 2.1.5, observed:
+         * with a standby node, a group sorts after a primitive configured
+         * later, all else equal).
+         */
+        for (int n = 0; n < w->n_nodes; n++)
+            if (!w->nodes[n].avail) row[n] = -INF;
+        return row;
+    }
+    memcpy(row, corral__sched_row(w, item->row), (size_t)w->n_nodes * sizeof(corral_score_t));
+    if (current && item->kind == IT_PRIM) {
+        const unit_t *u = &w->units[item->units[0]];
+        if (u->n_cur) *current = u->cur[0];
+    } else if (current) {
+        for (int j = 0; j < item->n_units && *current < 0; j++)
+            if (w->units[item->units[j]].n_cur) *current = w->units[item->units[j]].cur[0];
+    }
+    return row;
+}
+
+/*
+ * The scores an item is sorted by (placement strategies only): its own,
+ * plus its colocation primaries' scaled by score / INFINITY and rounded as
+ * a merge does (Pacemaker 2.1.5, observed: `r2 with g0 -100`, g0 sticky
+ * at 100 on n1, puts r2 after an otherwise equal r4 configured later).
+ */
+static corral_score_t *sort_row(ws_t *w, int it, int *current)
+{
+    corral_score_t *row = sort_base_row(w, it, current);
+    const item_t *item = &w->items[it];
+    for (int j = 0; j < item->n_this_with; j++) {
+        const coloc_t *c = &w->colocs[item->this_with[j]];
+        if (merge_skips(c)) continue;
+        corral_score_t *pr = sort_base_row(w, c->primary, NULL);
+        double factor = (double)c->score / (double)INF;
+        for (int n = 0; n < w->n_nodes; n++) {
+            corral_score_t ps = eff(w, pr, n);
+            if (factor < 0 && ps < 0) continue;
+            corral_score_t add;
+            if (c->score >= INF || c->score <= -INF) {
+                add = c->score >= INF ? ps : (ps <= -INF ? 0 : -ps);
+                if (c->score <= -INF && ps >= INF) add = -INF;
+            } else {
+                double wf = factor * (double)ps;
+                add = (corral_score_t)(wf < 0 ? wf - 0.5 : wf + 0.5);
+                if (add == 0 && ps != 0) add = factor > 0 ? 1 : -1;
+            }
+            row[n] = corral_score_add(row[n], add);
+        }
+        free(pr);
+    }
+    return row;
+}
+
 void corral__sched_assign(ws_t *w)
 {
     const corral_config_t *c = w->cfg;
     size_t nt = c->n_top;
     topsort_t *ts = corral_xcalloc(nt + 1, sizeof(topsort_t));
     corral_score_t **tmp_rows = corral_xcalloc(nt + 1, sizeof(corral_score_t *));
+    bool sorted = c->cluster.placement_strategy != CORRAL_PLACEMENT_DEFAULT;
     size_t k = 0;
     for (size_t i = 0; i < nt; i++) {
         corral_ref_t ref = c->top[i];
@@ -921,27 +1021,9 @@ void corral__sched_assign(ws_t *w)
         t->order = (int)i;
         t->priority = item->priority;
         t->current = -1;
-        if (item->kind == IT_PRIM) {
-            const unit_t *u = &w->units[item->units[0]];
-            t->row = corral__sched_row(w, u->row);
-            if (u->n_cur) t->current = u->cur[0];
-        } else if (item->kind == IT_GROUP) {
-            /* A group weighs as the sum of its members (the first member's merged view). */
-            const corral_group_t *g = &c->groups[item->index];
-            corral_score_t *row = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(corral_score_t));
-            for (size_t m = 0; m < g->n_members; m++) {
-                const unit_t *u = &w->units[w->items[w->prim_item[g->members[m]]].units[0]];
-                const corral_score_t *r = corral__sched_row(w, u->row);
-                for (int n = 0; n < w->n_nodes; n++)
-                    row[n] = m == 0 ? r[n] : corral_score_add(row[n], r[n]);
-                if (t->current < 0 && u->n_cur) t->current = u->cur[0];
-            }
-            tmp_rows[i] = row;
-            t->row = row;
-        } else {
-            t->row = corral__sched_row(w, item->row);
-            for (int j = 0; j < item->n_units && t->current < 0; j++)
-                if (w->units[item->units[j]].n_cur) t->current = w->units[item->units[j]].cur[0];
+        if (sorted) {
+            tmp_rows[i] = sort_row(w, it, &t->current);
+            t->row = tmp_rows[i];
         }
     }
     qsort_r(ts, k, sizeof(topsort_t), cmp_top, w);
