@@ -50,6 +50,17 @@ def crm_run(cib_path, timeout=600):
     return placement_from_run(p.stdout)
 
 
+def _role_after(a, pr, node):
+    """A move, restart or recovery keeps the instance's role (`role`) unless
+    it names the role it ends in (`next-role`): `Restart ms:1 ( Unpromoted ->
+    Promoted n2 )`, `Move ms:0 ( n1 -> n2 Promoted )`."""
+    after = a.get("next-role") or a.get("role")
+    if after == "Promoted":
+        pr.add(node)
+    elif a.get("next-role") and a.get("action") != "start":
+        pr.discard(node)
+
+
 def placement_from_run(text):
     root = ET.fromstring(text)
     placement, promoted = {}, {}
@@ -69,6 +80,7 @@ def placement_from_run(text):
             continue  # listed, but cannot happen (e.g. an unrunnable first of an order)
         if act == "start":
             pl.add(a.get("node"))
+            _role_after(a, pr, a.get("node"))
         elif act == "stop":
             pl.discard(a.get("node"))
             pr.discard(a.get("node"))
@@ -76,6 +88,7 @@ def placement_from_run(text):
             pl.discard(a.get("source"))
             pr.discard(a.get("source"))
             pl.add(a.get("dest"))
+            _role_after(a, pr, a.get("dest"))
         elif act == "promote":
             # a promotion of a running instance names its source; one that is
             # started and promoted in the same transition names its dest
@@ -101,6 +114,7 @@ def placement_from_run(text):
                 n = d
             if n:
                 pl.add(n)
+                _role_after(a, pr, n)
         else:
             raise RuntimeError("crm_simulate: unknown action %r" % ET.tostring(a))
     for n in fenced:
