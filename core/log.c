@@ -21,10 +21,11 @@ void corral_log_init(const char *name, corral_log_target_t target, int priority,
     }
     qb_log_ctl(t, QB_LOG_CONF_ENABLED, QB_TRUE);
     qb_log_filter_ctl(t, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", priority);
+    /* Files get %T, the time with milliseconds, which event timing needs. */
     if (t == QB_LOG_STDERR)
         qb_log_format_set(t, priority >= LOG_INFO ? "%t %N: [%p] %b" : "%N: %b");
     else
-        qb_log_format_set(t, "%t %N[%P]: [%p] %b");
+        qb_log_format_set(t, "%T %N[%P]: [%p] %b");
 }
 
 void corral_log_fini(void)
