@@ -229,7 +229,7 @@ static void send_config(corral_controller_t *ctl)
 
 /* ------------------------------------------------------------ config */
 
-/* Does a resource's definition differ between two configs (agent, params, ops)? */
+/* Does a resource's definition differ between two configs (agent, params)? It restarts. */
 bool corral__ctl_rsc_changed(const corral_resource_t *a, const corral_resource_t *b)
 {
     if (strcmp(a->agent, b->agent) || a->params.n != b->params.n) return true;
