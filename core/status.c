@@ -600,6 +600,14 @@ size_t corral_status_forget_unknown(corral_status_t *st, const corral_config_t *
             corral_namelist_remove(&r->promoted_on, n->name);
             corral_namelist_remove(&r->failed_on, n->name);
             corral_namelist_remove(&r->stop_failed_on, n->name);
+            size_t kf = 0;
+            for (size_t f = 0; f < r->n_failures; f++) {
+                if (strcmp(r->failures[f].node, n->name))
+                    r->failures[kf++] = r->failures[f];
+                else
+                    free(r->failures[f].node);
+            }
+            r->n_failures = kf;
         }
         free(n->name);
         kvlist_free(&n->attrs);
