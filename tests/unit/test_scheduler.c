@@ -220,3 +220,32 @@ Test(scheduler, apply_gives_the_status_after)
     corral_status_free(s);
     corral_config_free(c);
 }
+
+static void note_removed(void *ud, const char *kind, const char *name,
+                         const corral_namelist_t *active_on)
+{
+    corral_buf_t *b = ud;
+    corral_buf_printf(b, "%s %s %zu;", kind, name, active_on ? active_on->n : 0);
+}
+
+Test(scheduler, status_forget_unknown_drops_what_a_what_if_config_lacks)
+{
+    /* n9 and resource gone are not in the config: simulate --live --config C. */
+    corral_status_t *s = load_status("[node n1]\n[node n9]\n"
+                                     "[resource a]\nactive-on = n1 n9\nfailcount.n9 = 2\n"
+                                     "[resource gone]\nactive-on = n1\n");
+    corral_config_t *c = load_config(HEAD "[resource a]\nagent = dummy\n");
+    corral_buf_t b = {0};
+    cr_assert_eq(corral_status_forget_unknown(s, c, note_removed, &b), 2);
+    cr_expect_str_eq(b.s, "node n9 0;resource gone 1;");
+    corral_diags_t d = {0};
+    cr_expect_eq(corral_status_check(s, c, &d), 0, "what is left checks against the config");
+    const corral_status_resource_t *a = corral_status_resource(s, "a");
+    cr_assert_not_null(a);
+    cr_expect_eq(a->active_on.n, 1);
+    cr_expect_eq(a->n_failures, 0);
+    corral_diags_clear(&d);
+    corral_buf_free(&b);
+    corral_config_free(c);
+    corral_status_free(s);
+}
