@@ -187,6 +187,7 @@ static void on_node_state(corral_controller_t *ctl, const corral_msg_t *m)
     if (!node || !text) return;
     struct cnode *n = corral__ctl_node(ctl, node, true);
     if (n->member) return; /* it speaks for itself */
+    n->seen = true;
     if (!n->unclean)
         corral_warn("node %s: left uncleanly (as another member saw): it must be fenced", node);
     n->unclean = true;
@@ -760,6 +761,36 @@ static void ensure_monitors(corral_controller_t *ctl)
 
 /* ------------------------------------------------------------ status */
 
+/*
+ * Startup fencing: a configured node that has not been a member since we
+ * started, and that no member told us about, may still run anything, so it
+ * counts as unclean (fenced before its resources start elsewhere). The fence
+ * itself waits for startup-fencing-grace, in case it is only slow to join.
+ */
+static bool startup_unclean(const corral_controller_t *ctl, const struct cnode *n)
+{
+    return !ctl->standalone && !n->seen && !n->member && ctl->cfg &&
+           ctl->cfg->cluster.stonith_enabled;
+}
+
+static bool in_startup_grace(const corral_controller_t *ctl, const struct cnode *n,
+                             uint64_t *left_ms)
+{
+    if (!startup_unclean(ctl, n)) return false;
+    uint64_t end = ctl->started_mono + ctl->cfg->cluster.startup_fencing_grace_ms;
+    uint64_t now = corral_mono_ms();
+    if (now >= end) return false;
+    *left_ms = end - now;
+    return true;
+}
+
+static void grace_over(void *data)
+{
+    corral_controller_t *ctl = data;
+    ctl->grace_armed = false;
+    plan_dispatch(ctl);
+}
+
 corral_status_t *corral__ctl_build_status(corral_controller_t *ctl)
 {
     corral_status_t *st = corral_xcalloc(1, sizeof(*st));
@@ -773,8 +804,10 @@ corral_status_t *corral__ctl_build_status(corral_controller_t *ctl)
         corral_status_node_t *sn = corral_status_node_get(st, n->name);
         if (n->member)
             sn->state = n->ready ? CORRAL_NODE_ONLINE : CORRAL_NODE_PENDING;
+        else if (n->unclean || startup_unclean(ctl, n))
+            sn->state = CORRAL_NODE_UNCLEAN;
         else
-            sn->state = n->unclean ? CORRAL_NODE_UNCLEAN : CORRAL_NODE_OFFLINE;
+            sn->state = CORRAL_NODE_OFFLINE;
         for (size_t k = 0; k < n->attrs.n; k++) {
             corral_kv_t kv = {corral_xstrdup(n->attrs.items[k].key),
                               corral_xstrdup(n->attrs.items[k].value), 0};
@@ -979,6 +1012,10 @@ static bool plan_from_transition(corral_controller_t *ctl, const corral_transiti
         a.node = corral_xstrdup(src->node);
         a.interval_ms = src->interval_ms;
         a.timeout_ms = src->timeout_ms;
+        if (src->kind == CORRAL_ACTION_FENCE) {
+            const struct cnode *target = corral__ctl_node(ctl, src->node, false);
+            a.startup = target && startup_unclean(ctl, target);
+        }
         if (src->n_after) {
             a.after = corral_xcalloc(src->n_after, sizeof(size_t));
             memcpy(a.after, src->after, src->n_after * sizeof(size_t));
@@ -1005,6 +1042,7 @@ static void run_scheduler(void *data)
         /* Let the actions in flight finish, then plan again from what they did. */
         ctl->schedule_again = true;
         ctl->plan.aborted = true;
+        if (ctl->plan.in_flight == 0) plan_dispatch(ctl); /* only held fences: at once */
         return;
     }
     for (size_t i = 0; i < ctl->n_nodes; i++)
@@ -1048,6 +1086,11 @@ void corral__ctl_schedule_soon(corral_controller_t *ctl)
     if (!corral__ctl_is_dc(ctl)) return;
     if (ctl->plan.n) {
         ctl->schedule_again = true;
+        /* A plan that only holds startup fences looks again now (a node may have joined). */
+        if (ctl->plan.in_flight == 0 && ctl->grace_armed) {
+            ctl->plan.aborted = true;
+            plan_dispatch(ctl);
+        }
         return;
     }
     if (ctl->schedule_queued) return;
@@ -1117,6 +1160,7 @@ static void plan_finish(corral_controller_t *ctl)
 static void plan_dispatch(corral_controller_t *ctl)
 {
     struct plan *p = &ctl->plan;
+    size_t held = 0; /* startup fences waiting for their grace */
     if (!p->aborted) {
         for (size_t i = 0; i < p->n; i++) {
             struct plan_action *a = &p->a[i];
@@ -1126,6 +1170,26 @@ static void plan_dispatch(corral_controller_t *ctl)
                 ready = p->a[a->after[k]].state == PA_DONE;
             if (!ready) continue;
             if (!strcmp(a->kind, "fence")) {
+                struct cnode *t = corral__ctl_node(ctl, a->node, false);
+                uint64_t left = 0;
+                if (a->startup && t && t->seen) {
+                    /* It joined (or was fenced) meanwhile: no reason left to fence it. */
+                    p->aborted = true;
+                    break;
+                }
+                if (a->startup && t && in_startup_grace(ctl, t, &left)) {
+                    /* Never seen yet: give it startup-fencing-grace to join. */
+                    if (!ctl->grace_armed) {
+                        corral_notice("node %s: not seen since startup: fenced in %" PRIu64
+                                      " ms unless it joins (startup-fencing-grace)",
+                                      a->node, left);
+                        if (qb_loop_timer_add(ctl->loop, QB_LOOP_LOW, (left + 1) * 1000000ULL, ctl,
+                                              grace_over, &ctl->grace_timer) == 0)
+                            ctl->grace_armed = true;
+                    }
+                    held++;
+                    continue;
+                }
                 a->state = PA_IN_FLIGHT;
                 p->in_flight++;
                 corral_info("transition %" PRIu64 ": %s", p->id, a->id);
@@ -1148,6 +1212,7 @@ static void plan_dispatch(corral_controller_t *ctl)
             plan_send(ctl, i);
         }
     }
+    if (p->in_flight == 0 && held && !p->aborted) return; /* the grace timer comes back */
     if (p->in_flight == 0) {
         bool all_done = true;
         for (size_t i = 0; i < p->n; i++) all_done &= p->a[i].state == PA_DONE;
@@ -1286,6 +1351,7 @@ static void on_fence_result(corral_controller_t *ctl, const corral_msg_t *m)
         /* Its resources are known stopped now: its history is void. */
         corral_ophistory_clear(n->hist);
         n->unclean = false;
+        n->seen = true;
         if (!strcmp(target, ctl->node_name)) corral_warn("node %s: we were fenced", target);
     } else {
         corral_err("node %s: fencing failed: %s", target, reason ? reason : "");
@@ -1331,6 +1397,7 @@ static void on_deliver(void *ud, uint32_t from, const void *buf, size_t len)
         struct cnode *n = corral__ctl_node(ctl, node, true);
         n->id = from;
         n->member = true;
+        n->seen = true;
         n->hello = true;
         n->leaving = false;
         n->unclean = false;
@@ -1407,6 +1474,7 @@ static void on_members(void *ud, const corral_link_member_t *members, size_t n,
         struct cnode *c = corral__ctl_node(ctl, members[i].name, true);
         c->id = members[i].id;
         c->member = true;
+        c->seen = true;
     }
     for (size_t i = 0; i < n_left; i++) {
         struct cnode *c = corral__ctl_node(ctl, left[i].name, true);
@@ -1427,6 +1495,7 @@ static void on_members(void *ud, const corral_link_member_t *members, size_t n,
         struct cnode *c = corral__ctl_node(ctl, joined[i].name, true);
         c->id = joined[i].id;
         c->member = true;
+        c->seen = true;
         if (!strcmp(joined[i].name, ctl->node_name)) me_joined = true;
     }
     /* Everyone introduces itself again so a joiner learns who is who, and
@@ -1564,6 +1633,7 @@ int corral_controller_new(qb_loop_t *loop, const corral_controller_opts_t *opts,
     ctl->state_dir = corral_xstrdup(opts->state_dir);
     ctl->config_file = opts->config_file ? corral_xstrdup(opts->config_file) : NULL;
     ctl->standalone = opts->standalone;
+    ctl->started_mono = corral_mono_ms();
     int rc = corral_mkdir_p(ctl->state_dir, 0750);
     if (rc < 0) {
         *error_out = corral_xasprintf("cannot create the state directory %s: %s", ctl->state_dir,
@@ -1706,6 +1776,7 @@ void corral_controller_free(corral_controller_t *ctl)
     if (ctl->waiter_armed) qb_loop_timer_del(ctl->loop, ctl->waiter_timer);
     if (ctl->shutdown_armed) qb_loop_timer_del(ctl->loop, ctl->shutdown_timer);
     if (ctl->retry_armed) qb_loop_timer_del(ctl->loop, ctl->retry_timer);
+    if (ctl->grace_armed) qb_loop_timer_del(ctl->loop, ctl->grace_timer);
     for (size_t i = 0; i < ctl->n_fences; i++) {
         corral_fence_cancel(ctl->fences[i].op);
         free(ctl->fences[i].target);

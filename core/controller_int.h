@@ -26,6 +26,7 @@ struct cnode {
     bool ready;   /* it finished probing and sent its history */
     bool leaving; /* it asked to shut down cleanly */
     bool unclean; /* it left without asking: must be fenced */
+    bool seen;    /* a member (or fenced) since we started: its state is known */
     corral_ophistory_t *hist;
     corral_kvlist_t attrs; /* transient attributes (strings owned) */
     uint64_t epoch;
@@ -64,6 +65,7 @@ struct plan_action {
     char *agent;
     corral_kvlist_t params;
     uint32_t timeout_ms;
+    bool startup; /* a fence of a node not seen since we started (startup fencing) */
 };
 
 struct plan {
@@ -95,6 +97,9 @@ struct corral_controller {
     char *state_dir;
     char *config_file;
     bool standalone;
+    uint64_t started_mono;            /* when this corrald started (startup-fencing-grace) */
+    qb_loop_timer_handle grace_timer; /* a held startup fence is looked at again */
+    bool grace_armed;
 
     corral_link_t *link;
     corral_registry_t *reg;

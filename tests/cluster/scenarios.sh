@@ -21,7 +21,7 @@ cat > "$CL_CONFIG" <<INI
 [cluster]
 name = corraltest
 stonith-enabled = true
-startup-fencing-grace = 5min
+startup-fencing-grace = 10s
 
 [node node1]
 [node node2]
@@ -72,6 +72,14 @@ check "web runs where simulate places it ($SIM)" test "$W" = "$SIM"
 starts() { grep -c "start web" "$CL_T/witness"; }
 # Every node's view must agree before the next scenario.
 settle() { for i in "$@"; do corral_on "$i" wait --timeout 60s >/dev/null 2>&1; done; }
+# After a node is powered on: every node sees all three online and quorate
+# (a just-started corrald may answer before Corosync gave it quorum).
+rejoined() {
+    for i in 1 2 3; do
+        wait_for 60 "$i" "(sorted(n['state'] for n in d['nodes']), d['quorate'])" "(['online', 'online', 'online'], True)" ||
+            echo "# node$i does not see all three online and quorate"
+    done
+}
 
 # CL_ONLY=7 runs scenario 1 and then scenario 7 only (to replay a seed quickly).
 if [ "${CL_ONLY:-}" != 7 ]; then
@@ -96,14 +104,14 @@ check "fencing tried level 1 first, and level 2 succeeded" test $? = 0 -a "$(q "
 # The fenced node comes back (a reboot) and rejoins.
 node_start "$i"
 wait_for 30 "$survivor" "sorted(n['state'] for n in d['nodes'])" "['online', 'online', 'online']"
-settle 1 2 3
+rejoined; settle 1 2 3
 check "the fenced node rejoined" test "$(q "$i" "d['dc']")" = "$(q "$survivor" "d['dc']")"
 
 # 4. kill -9 of the DC (when it does not run web): a new DC, web not restarted
 W=$(where 1); DC=$(q 1 "d['dc']")
 if [ "$W" = "$DC" ]; then
     corral_on 1 resource move web "$(q 1 "[n['name'] for n in d['nodes'] if n['name'] != '$DC'][0]")" >/dev/null
-    settle 1 2 3; W=$(where 1)
+    rejoined; settle 1 2 3; W=$(where 1)
 fi
 N0=$(starts)
 d=${DC#node}; other=$(( d % 3 + 1 ))
@@ -118,7 +126,7 @@ check "web did not restart when the DC died" test "$(starts)" = "$N0" -a "$(wher
 # Power it back on only once it has been fenced (else the fence hits the rebooted node).
 wait_for 30 "$other" "len([f for f in d['fencing'] if f['target']=='$DC' and f['result']=='ok']) > $NF" True
 node_start "$d"
-settle 1 2 3
+rejoined; settle 1 2 3
 
 # 6. a push from a non-DC node reaches every node; a node down during a push adopts it on rejoin
 DC=$(q 1 "d['dc']"); P=1; [ "node$P" = "$DC" ] && P=2
@@ -126,8 +134,9 @@ E=$(q "$P" "d['config']['epoch']")
 D3=3; [ "$D3" = "$P" ] && D3=2; [ "node$D3" = "$DC" ] && D3=$(( 6 - P - D3 ))
 node_kill "$D3"
 wait_for 30 "$P" "[n['state'] for n in d['nodes'] if n['name']=='node$D3'][0]" offline
+wait_for 30 "$P" "d['quorate']" True
 sed 's/^op.monitor = interval=2s timeout=10s/op.monitor = interval=3s timeout=10s/' "$CL_CONFIG" > "$CL_T/next.ini"
-corral_on "$P" config push "$CL_T/next.ini" >/dev/null 2>&1
+corral_on "$P" config push "$CL_T/next.ini" > "$CL_T/push.out" 2>&1 || { echo "# the push said:"; sed 's/^/#   /' "$CL_T/push.out"; }
 LIVE=""; for i in 1 2 3; do [ "$i" = "$D3" ] || LIVE="$LIVE $i"; done
 for i in $LIVE; do wait_for 10 "$i" "d['config']['epoch']" "$((E + 1))"; done
 epochs() { for i in $LIVE; do q "$i" "d['config']['epoch']"; done | sort -u | tr '\n' ' '; }
@@ -135,7 +144,7 @@ check "a push from node$P (not the DC) reaches every live node (epochs: $(epochs
 node_start "$D3"
 wait_for 30 "$D3" "d['config']['epoch']" "$((E + 1))"
 check "node$D3, down during the push, adopted epoch $((E + 1)) on rejoin" test "$(q "$D3" "d['config']['epoch']")" = "$((E + 1))"
-settle 1 2 3
+rejoined; settle 1 2 3
 
 # 3. cut the network of the node running web: the two others keep quorum,
 # fence it and recover web; the cut node stops web by itself meanwhile.
@@ -151,7 +160,7 @@ node_heal "$c"
 
 # 5b. every level failing: nothing is recovered and the status says why
 node_start "$c"
-settle 1 2 3
+rejoined; settle 1 2 3
 W=$(where 1); c=${W#node}; s=$(( c % 3 + 1 ))
 touch "$CL_T/fence-fail-$W"
 N0=$(starts)
@@ -168,7 +177,7 @@ wait_for 30 "$s" "sorted(n['state'] for n in d['nodes'])" "['online', 'online', 
 
 # 8. a clean shutdown (SIGTERM to corrald) of the node running web moves web
 # away first, and the node is not fenced.
-settle 1 2 3
+rejoined; settle 1 2 3
 W=$(where 1); c=${W#node}; s=$(( c % 3 + 1 ))
 N0=$(wc -l < "$CL_T/witness")
 read -r pid tag < "$CL_T/node$c/corrald.pid"
@@ -197,7 +206,7 @@ check "the conflict is in node$s's log" grep -q "config: conflict: node $W has e
 corral_on "$s" config push "$CL_T/settle.ini" >/dev/null 2>&1
 for i in 1 2 3; do wait_for 10 "$i" "d['config']['epoch']" "$((E + 1))"; done
 check "a push settles the conflict (epoch $((E + 1)) everywhere, no conflict left)" test "$(q "$c" "d['config']['epoch']")" = "$((E + 1))" -a "$(q "$s" "d['config']['conflicts']")" = "[]"
-settle 1 2 3
+rejoined; settle 1 2 3
 
 fi # CL_ONLY
 
@@ -248,7 +257,7 @@ while [ "$SECONDS" -lt "$end" ]; do
     [ "$(q 1 "sorted(n['state'] for n in d['nodes'])" 2>/dev/null)" = "['online', 'online', 'online']" ] && break
     sleep 1
 done
-settle 1 2 3
+rejoined; settle 1 2 3
 check "scenario 7 ran $EVENTS random events (at least 20)" test "$EVENTS" -ge 20
 check "after the series, web runs on exactly one node ($(where 1))" test "$(q 1 "len([r for r in d['resources'] if r['id']=='web'][0]['nodes'])")" = 1
 if python3 "$HERE/witness.py" "$CL_T/witness" web; then
