@@ -329,7 +329,7 @@ static void kv_add(corral_kvlist_t *l, const char *key, const char *value, int l
         (corral_kv_t){.key = corral_xstrdup(key), .value = corral_xstrdup(value), .line = line};
 }
 
-static void kv_free(corral_kvlist_t *l)
+void corral_kvlist_clear(corral_kvlist_t *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(l->items[i].key);
@@ -2579,16 +2579,16 @@ void corral_config_free(corral_config_t *c)
     free(o->fence_agents_path);
     for (size_t i = 0; i < c->n_nodes; i++) {
         free(c->nodes[i].name);
-        kv_free(&c->nodes[i].attrs);
-        kv_free(&c->nodes[i].capacity);
+        corral_kvlist_clear(&c->nodes[i].attrs);
+        corral_kvlist_clear(&c->nodes[i].capacity);
     }
     free(c->nodes);
     for (size_t i = 0; i < c->n_resources; i++) {
         corral_resource_t *r = &c->resources[i];
         free(r->id);
         free(r->agent);
-        kv_free(&r->params);
-        kv_free(&r->uses);
+        corral_kvlist_clear(&r->params);
+        corral_kvlist_clear(&r->uses);
         free_ops(r->ops, r->n_ops);
     }
     free(c->resources);
@@ -2616,8 +2616,8 @@ void corral_config_free(corral_config_t *c)
         corral_fence_device_t *f = &c->fence_devices[i];
         free(f->id);
         free(f->agent);
-        kv_free(&f->params);
-        kv_free(&f->host_map);
+        corral_kvlist_clear(&f->params);
+        corral_kvlist_clear(&f->host_map);
         corral_strv_free(f->hosts);
         free_ops(f->ops, f->n_ops);
     }

@@ -69,6 +69,9 @@ char *corral_config_canonical(const corral_config_t *config);
 void corral_diags_print(const corral_diags_t *diags, FILE *out);
 void corral_diags_clear(corral_diags_t *diags);
 
+/** Free every key and value of a list and empty it (the list itself is the caller's). */
+void corral_kvlist_clear(corral_kvlist_t *l);
+
 /** Lookups by id; -1 when absent. */
 int corral_config_node_index(const corral_config_t *c, const char *name);
 corral_ref_t corral_config_find(const corral_config_t *c, const char *id);

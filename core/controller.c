@@ -51,17 +51,6 @@ static void kv_set(corral_kvlist_t *l, const char *key, const char *value)
     l->items[l->n++] = (corral_kv_t){corral_xstrdup(key), corral_xstrdup(value), 0};
 }
 
-static void kv_clear(corral_kvlist_t *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].key);
-        free(l->items[i].value);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-}
-
 static const char *kv_get(const corral_kvlist_t *l, const char *key)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -683,8 +672,8 @@ static void on_action(corral_controller_t *ctl, const corral_msg_t *m)
         struct opmap om = {op_id, (uint64_t)tr, (size_t)act};
         CORRAL_PUSH(ctl->ops, ctl->n_ops, ctl->cap_ops, om);
     }
-    kv_clear(&params);
-    kv_clear(&meta);
+    corral_kvlist_clear(&params);
+    corral_kvlist_clear(&meta);
 }
 
 /* ------------------------------------------------------------ probes, monitors */
@@ -855,7 +844,7 @@ static void plan_clear(struct plan *p)
         free(a->node);
         free(a->after);
         free(a->agent);
-        kv_clear(&a->params);
+        corral_kvlist_clear(&a->params);
     }
     free(p->a);
     memset(p, 0, sizeof(*p));
@@ -1798,7 +1787,7 @@ void corral_controller_free(corral_controller_t *ctl)
         free(ctl->nodes[i].name);
         free(ctl->nodes[i].dc_claim);
         corral_ophistory_free(ctl->nodes[i].hist);
-        kv_clear(&ctl->nodes[i].attrs);
+        corral_kvlist_clear(&ctl->nodes[i].attrs);
     }
     free(ctl->nodes);
     for (size_t i = 0; i < ctl->n_fails; i++) {

@@ -2,6 +2,7 @@
 #include "executor.h"
 
 #include "action.h"
+#include "config.h"
 #include "forkserver.h"
 #include "log.h"
 #include "runner.h"
@@ -170,17 +171,6 @@ static void kvlist_copy(corral_kvlist_t *dst, const corral_kvlist_t *src)
     dst->n = src->n;
 }
 
-static void kvlist_clear(corral_kvlist_t *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].key);
-        free(l->items[i].value);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-}
-
 static bool is_probe_op(const xop_t *op)
 {
     return op->interval_ms == 0 && strcmp(op->action, "monitor") == 0;
@@ -344,8 +334,8 @@ static void op_free(xop_t *op)
     list_del(&op->rsc_link);
     free(op->agent);
     free(op->action);
-    kvlist_clear(&op->params);
-    kvlist_clear(&op->meta);
+    corral_kvlist_clear(&op->params);
+    corral_kvlist_clear(&op->meta);
     free(op);
     rsc_maybe_free(ex, r);
 }

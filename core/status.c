@@ -125,17 +125,6 @@ static corral_status_failure_t *failure_get(corral_status_resource_t *r, const c
 
 /* ---- life cycle ---- */
 
-static void kvlist_free(corral_kvlist_t *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].key);
-        free(l->items[i].value);
-    }
-    free(l->items);
-    l->items = NULL;
-    l->n = 0;
-}
-
 static void kvlist_set(corral_kvlist_t *l, const char *key, const char *value, int line)
 {
     for (size_t i = 0; i < l->n; i++) {
@@ -168,7 +157,7 @@ void corral_status_free(corral_status_t *st)
     if (!st) return;
     for (size_t i = 0; i < st->n_nodes; i++) {
         free(st->nodes[i].name);
-        kvlist_free(&st->nodes[i].attrs);
+        corral_kvlist_clear(&st->nodes[i].attrs);
     }
     free(st->nodes);
     for (size_t i = 0; i < st->n_resources; i++) resource_clear(&st->resources[i]);
@@ -610,7 +599,7 @@ size_t corral_status_forget_unknown(corral_status_t *st, const corral_config_t *
             r->n_failures = kf;
         }
         free(n->name);
-        kvlist_free(&n->attrs);
+        corral_kvlist_clear(&n->attrs);
         n_removed++;
     }
     st->n_nodes = kept;
