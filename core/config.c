@@ -681,6 +681,7 @@ static const char *const cluster_keys[] = {"name",
                                            "fence-timeout",
                                            "recheck-interval",
                                            "startup-fencing-grace",
+                                           "two-node-fence-delay",
                                            "stop-removed-resources",
                                            "plugin-path",
                                            "lua-path",
@@ -738,6 +739,8 @@ static void do_cluster(ctx_t *x, const ent_t *e)
         get_duration(x, e, &o->recheck_interval_ms);
     } else if (!strcmp(k, "startup-fencing-grace")) {
         get_duration(x, e, &o->startup_fencing_grace_ms);
+    } else if (!strcmp(k, "two-node-fence-delay")) {
+        get_duration(x, e, &o->two_node_fence_delay_ms);
     } else if (!strcmp(k, "stop-removed-resources")) {
         get_bool(x, e, &o->stop_removed_resources);
     } else if (!strcmp(k, "plugin-path")) {
@@ -2263,6 +2266,11 @@ char *corral_config_canonical(const corral_config_t *c)
     line_add(&l, "recheck-interval", buf);
     dur(buf, sizeof(buf), o->startup_fencing_grace_ms);
     line_add(&l, "startup-fencing-grace", buf);
+    /* Only when not the default: configs written before the key keep their digest. */
+    if (o->two_node_fence_delay_ms != CORRAL_TWO_NODE_FENCE_DELAY_MS) {
+        dur(buf, sizeof(buf), o->two_node_fence_delay_ms);
+        line_add(&l, "two-node-fence-delay", buf);
+    }
     line_add(&l, "stop-removed-resources", bool_str(o->stop_removed_resources));
     if (o->plugin_path) line_add(&l, "plugin-path", o->plugin_path);
     if (o->lua_path) line_add(&l, "lua-path", o->lua_path);
@@ -2503,6 +2511,7 @@ int corral_config_load_string(const char *name, const char *text, const corral_c
         .fence_timeout_ms = 60000,
         .recheck_interval_ms = 15 * 60000,
         .startup_fencing_grace_ms = 20000,
+        .two_node_fence_delay_ms = CORRAL_TWO_NODE_FENCE_DELAY_MS,
         .stop_removed_resources = true,
     };
     ctx_t x = {.file = name, .diags = diags, .c = c};

@@ -1260,6 +1260,88 @@ static const char *fencer_for(corral_controller_t *ctl, const char *target)
     return best ? best->name : ctl->node_name;
 }
 
+/* Is this a two-node cluster (configured or seen)? Then a split leaves two quorate halves. */
+static bool two_node_cluster(const corral_controller_t *ctl)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < ctl->n_nodes; i++) {
+        const struct cnode *n = &ctl->nodes[i];
+        if (n->member || n->seen || (ctl->cfg && corral_config_node_index(ctl->cfg, n->name) >= 0))
+            k++;
+    }
+    return k == 2;
+}
+
+/* A resource's priority, inherited from its group or clone when it sets none. */
+static int rsc_priority(const corral_config_t *c, const char *instance)
+{
+    char id[256];
+    size_t len = strcspn(instance, ":"); /* clone instances are ID:N */
+    if (len >= sizeof(id)) return 0;
+    memcpy(id, instance, len);
+    id[len] = '\0';
+    corral_ref_t r = corral_config_find(c, id);
+    if (r.kind != CORRAL_REF_PRIMITIVE) return 0;
+    const corral_resource_t *p = &c->resources[r.index];
+    if (p->meta.priority_set) return p->meta.priority;
+    if (p->group >= 0 && c->groups[p->group].meta.priority_set)
+        return c->groups[p->group].meta.priority;
+    if (p->clone >= 0 && c->clones[p->clone].meta.priority_set)
+        return c->clones[p->clone].meta.priority;
+    return 0;
+}
+
+/*
+ * How much `node` runs, for choosing which side of a two-node split
+ * survives: each active resource counts 1 plus its priority (when
+ * positive), each promoted instance 1 more. Both halves compute this from
+ * the same broadcast history, so they agree without talking.
+ */
+static int64_t node_weight(corral_controller_t *ctl, const corral_status_t *st, const char *node)
+{
+    int64_t w = 0;
+    for (size_t i = 0; i < st->n_resources; i++) {
+        const corral_status_resource_t *r = &st->resources[i];
+        for (size_t k = 0; k < r->active_on.n; k++)
+            if (!strcmp(r->active_on.names[k], node)) {
+                int prio = ctl->cfg ? rsc_priority(ctl->cfg, r->id) : 0;
+                w += 1 + (prio > 0 ? prio : 0);
+            }
+        for (size_t k = 0; k < r->promoted_on.n; k++)
+            if (!strcmp(r->promoted_on.names[k], node)) w++;
+    }
+    return w;
+}
+
+/*
+ * The automatic fence delay of a two-node cluster: when each half of a split
+ * keeps quorum (corosync's two_node), both would fence the other at once.
+ * Fencing the node that should survive (the one running more; on a tie the
+ * lower node id) waits `two-node-fence-delay`, so its peer is shot first.
+ * Only a node that left us can be shooting back.
+ */
+static uint32_t auto_fence_delay(corral_controller_t *ctl, const char *target)
+{
+    if (!ctl->cfg || !ctl->cfg->cluster.two_node_fence_delay_ms || !two_node_cluster(ctl)) return 0;
+    const struct cnode *t = NULL, *peer = NULL;
+    for (size_t i = 0; i < ctl->n_nodes; i++) {
+        const struct cnode *n = &ctl->nodes[i];
+        if (!strcmp(n->name, target))
+            t = n;
+        else if (n->member || n->seen || corral_config_node_index(ctl->cfg, n->name) >= 0)
+            peer = n;
+    }
+    /* A member (fenced by hand, or for a failed stop) is on our side: no race. */
+    if (!t || !peer || t->member) return 0;
+    corral_status_t *st = corral__ctl_build_status(ctl);
+    int64_t wt = node_weight(ctl, st, t->name), wp = node_weight(ctl, st, peer->name);
+    corral_status_free(st);
+    bool target_survives =
+        wt > wp ||
+        (wt == wp && (t->id && peer->id ? t->id < peer->id : strcmp(t->name, peer->name) < 0));
+    return target_survives ? ctl->cfg->cluster.two_node_fence_delay_ms : 0;
+}
+
 void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, bool off, uint64_t tr,
                                size_t act)
 {
@@ -1267,6 +1349,7 @@ void corral__ctl_request_fence(corral_controller_t *ctl, const char *target, boo
     corral_msg_add(m, "target", target);
     corral_msg_add(m, "action", off ? "off" : "reboot");
     corral_msg_add(m, "by", fencer_for(ctl, target));
+    corral_msg_addf(m, "delay", "%" PRIu32, auto_fence_delay(ctl, target));
     corral_msg_addf(m, "tr", "%" PRIu64, tr);
     corral_msg_addf(m, "act", "%zu", act);
     corral__ctl_send(ctl, m);
@@ -1296,6 +1379,8 @@ static void on_fence_request(corral_controller_t *ctl, const corral_msg_t *m)
     if (!target || !by || !action || strcmp(by, ctl->node_name)) return;
     corral_msg_get_i64(m, "tr", &tr);
     corral_msg_get_i64(m, "act", &act);
+    int64_t delay = 0; /* absent from older nodes: none */
+    if (corral_msg_get_i64(m, "delay", &delay) < 0 || delay < 0 || delay > UINT32_MAX) delay = 0;
     for (size_t i = 0; i < ctl->n_fences; i++)
         if (!strcmp(ctl->fences[i].target, target)) {
             /* Already at it: the running attempt answers for this request too. */
@@ -1306,7 +1391,8 @@ static void on_fence_request(corral_controller_t *ctl, const corral_msg_t *m)
     struct local_fence f = {NULL, corral_xstrdup(target), (uint64_t)tr, (size_t)act};
     CORRAL_PUSH(ctl->fences, ctl->n_fences, ctl->cap_fences, f);
     int rc = corral_fence_start(ctl->loop, ctl->reg, ctl->cfg, ctl->node_name, target, action,
-                                local_fence_done, ctl, &ctl->fences[ctl->n_fences - 1].op);
+                                (uint32_t)delay, local_fence_done, ctl,
+                                &ctl->fences[ctl->n_fences - 1].op);
     if (rc < 0) {
         char *why = corral_xasprintf("no fence device can fence %s", target);
         corral_err("fencing %s: %s", target, why);
@@ -1342,6 +1428,22 @@ static void on_fence_result(corral_controller_t *ctl, const corral_msg_t *m)
         n->unclean = false;
         n->seen = true;
         if (!strcmp(target, ctl->node_name)) corral_warn("node %s: we were fenced", target);
+        /*
+         * Another attempt of ours at the same target (a retry, or one held by
+         * a delay) must not go on: the node is down now, and when it powers
+         * on again, that attempt would shoot a healthy node.
+         */
+        for (size_t i = 0; i < ctl->n_fences;) {
+            struct local_fence *f = &ctl->fences[i];
+            if (strcmp(f->target, target)) {
+                i++;
+                continue;
+            }
+            corral_notice("fencing %s: called off, it is down already", target);
+            corral_fence_cancel(f->op);
+            free(f->target);
+            ctl->fences[i] = ctl->fences[--ctl->n_fences];
+        }
     } else {
         corral_err("node %s: fencing failed: %s", target, reason ? reason : "");
     }

@@ -2,6 +2,7 @@
 #include "fencer.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,18 +206,21 @@ static void step(corral_fence_op_t *op)
 
 int corral_fence_start(qb_loop_t *loop, corral_registry_t *reg, const corral_config_t *cfg,
                        const char *local_node, const char *target, const char *action,
-                       corral_fence_done_fn done, void *ud, corral_fence_op_t **op_out)
+                       uint32_t auto_delay_ms, corral_fence_done_fn done, void *ud,
+                       corral_fence_op_t **op_out)
 {
     corral_fence_op_t *op = corral_xcalloc(1, sizeof(*op));
     op->levels = corral_xcalloc(cfg->n_fence_devices + 1, sizeof(int));
     op->devices = corral_xcalloc(cfg->n_fence_devices + 1, sizeof(int));
     uint32_t delay = 0;
+    bool own_delay = false; /* a device sets its own: the automatic one steps aside */
     for (size_t i = 0; i < cfg->n_fence_devices; i++) {
         const corral_fence_device_t *d = &cfg->fence_devices[i];
         if (covers(d, target) < 0) continue;
         bool seen = false;
         for (size_t k = 0; k < op->n_levels; k++) seen |= op->levels[k] == d->level;
         if (!seen) op->levels[op->n_levels++] = d->level;
+        own_delay |= d->delay_ms || d->delay_max_ms;
         uint32_t dd = d->delay_ms;
         if (d->delay_max_ms) dd += (uint32_t)(random() % (d->delay_max_ms + 1));
         if (dd > delay) delay = dd;
@@ -227,6 +231,8 @@ int corral_fence_start(qb_loop_t *loop, corral_registry_t *reg, const corral_con
         free(op);
         return -ENODEV;
     }
+    bool automatic = !own_delay && auto_delay_ms;
+    if (automatic) delay = auto_delay_ms;
     for (size_t i = 1; i < op->n_levels; i++)
         for (size_t j = i; j > 0 && op->levels[j - 1] > op->levels[j]; j--) {
             int t = op->levels[j];
@@ -242,8 +248,13 @@ int corral_fence_start(qb_loop_t *loop, corral_registry_t *reg, const corral_con
     op->done = done;
     op->ud = ud;
     load_level(op);
-    corral_notice("fencing %s (%s) from %s%s", target, action, local_node,
-                  delay ? ", after the device delay" : "");
+    if (automatic)
+        corral_notice("fencing %s (%s) from %s in %" PRIu32 " ms (two-node-fence-delay: %s "
+                      "should survive a split, so its peer shoots first)",
+                      target, action, local_node, delay, target);
+    else
+        corral_notice("fencing %s (%s) from %s%s", target, action, local_node,
+                      delay ? ", after the device delay" : "");
     /* The delay (two-node clusters) comes before any device is touched. */
     arm(op, delay ? (uint64_t)delay * 1000000ULL : 1);
     if (op_out) *op_out = op;

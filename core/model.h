@@ -282,6 +282,9 @@ typedef enum corral_placement_strategy {
     CORRAL_PLACEMENT_BALANCED,
 } corral_placement_strategy_t;
 
+/** The default of `two-node-fence-delay`. */
+#define CORRAL_TWO_NODE_FENCE_DELAY_MS 5000
+
 /** [cluster] */
 typedef struct corral_cluster_opts {
     char *name; /**< default "corral" */
@@ -298,6 +301,11 @@ typedef struct corral_cluster_opts {
     uint32_t fence_timeout_ms;
     uint32_t recheck_interval_ms;
     uint32_t startup_fencing_grace_ms;
+    /**
+     * Two-node clusters: fencing the node that should survive a split (the
+     * one running more) waits this long, so that it shoots first. 0: never.
+     */
+    uint32_t two_node_fence_delay_ms;
     bool stop_removed_resources;
     char *plugin_path;
     char *lua_path;

@@ -53,7 +53,13 @@ write_corosync_conf() {
             printf '  node {\n    ring0_addr: 198.18.0.%s\n    name: node%s\n    nodeid: %s\n  }\n' "$k" "$k" "$k"
         done
         echo "}"
-        printf 'quorum {\n  provider: corosync_votequorum\n}\n'
+        # Two nodes: each half of a split keeps quorum (votequorum's two_node,
+        # which implies wait_for_all), as two-node clusters are run.
+        if [ "$CL_N" = 2 ]; then
+            printf 'quorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n'
+        else
+            printf 'quorum {\n  provider: corosync_votequorum\n}\n'
+        fi
         echo "logging {"
         echo "  to_logfile: yes"
         echo "  logfile: $CL_T/node$i/corosync.log"

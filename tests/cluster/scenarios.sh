@@ -3,12 +3,7 @@
 # scenarios of the cluster issue, each asserting its outcome.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/harness.sh"
-
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-bad() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-not() { ! "$@"; }
+. "$HERE/checks.sh"
 
 why=$(cluster_can_run) || { echo "SKIP: cluster tests: $why"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
 trap cluster_down EXIT
@@ -45,16 +40,6 @@ hosts = node1 node2 node3
 level = 2
 INI
 
-q() { corral_on "$1" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
-wait_for() { # wait_for SECONDS NODE PYEXPR EXPECTED (seconds of wall clock, however slow q is)
-    local end=$((SECONDS + $1)) n=$2 e=$3 want=$4
-    while [ "$SECONDS" -lt "$end" ]; do
-        [ "$(q "$n" "$e" 2>/dev/null)" = "$want" ] && return 0
-        sleep 0.2
-    done
-    return 1
-}
-where() { q "$1" "','.join(r['nodes'][0] if r['nodes'] else '-' for r in d['resources'] if r['id']=='web')"; }
 
 # 1. three nodes come up, elect one DC, agree on the config epoch, place as simulate says
 for i in 1 2 3; do corosync_start "$i"; done
@@ -69,9 +54,6 @@ SIM=$(corral_on 1 simulate --config "$CL_CONFIG" --json | python3 -c "import jso
 W=$(where 1)
 check "web runs where simulate places it ($SIM)" test "$W" = "$SIM"
 
-starts() { grep -c "start web" "$CL_T/witness"; }
-# Every node's view must agree before the next scenario.
-settle() { for i in "$@"; do corral_on "$i" wait --timeout 60s >/dev/null 2>&1; done; }
 # After a node is powered on: every node sees all three online and quorate
 # (a just-started corrald may answer before Corosync gave it quorum).
 rejoined() {
@@ -219,7 +201,6 @@ SEED=${CL_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$SEED
 echo "# scenario 7: seed $SEED (CL_SEED=$SEED reruns this series)"
 declare -a CUT
-powered() { local pid tag; read -r pid tag < "$CL_T/node$1/corosync.pid" 2>/dev/null && pid_alive "$pid" "$tag"; }
 impaired() { local k=0; for i in 1 2 3; do { [ -n "${CUT[$i]:-}" ] || ! powered "$i"; } && k=$((k + 1)); done; echo "$k"; }
 EVENTS=0 step=0
 while [ "$EVENTS" -lt 22 ] && [ "$step" -lt 100 ]; do
@@ -266,5 +247,4 @@ else
     bad "split-brain witness (seed $SEED; CL_SEED=$SEED reruns it)"
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ] || { for i in 1 2 3; do echo "--- node$i corrald"; tail -n 30 "$CL_T/node$i/corrald.log"; done; exit 1; }
+finish

@@ -8,6 +8,8 @@ FILE is written outside the nodes' namespaces, one event a line:
     TIME fence NODE                 the harness's fence device (after the kill)
     TIME off NODE / TIME on NODE    the harness powering a node off / on
     TIME cut NODE / TIME heal NODE  the harness cutting / healing its network
+    TIME confirm NODE               a person vouching that NODE is off
+                                    (the test, before `corral node confirm-down`)
 TIME is seconds since the epoch (one clock: every node is on this machine).
 
 A node's activity starts at its start line and ends at its stop, at its
@@ -15,8 +17,8 @@ fencing, or when it is powered off. Checks, each printed:
   1. the resource was never active on two nodes at once;
   2. fencing before recovery: when a node went away while active (powered
      off or cut off), the resource started elsewhere only after that node was
-     fenced, or came back (powered on, or healed) and told the others what
-     it runs.
+     fenced (or confirmed down), or came back (powered on, or healed) and
+     told the others what it runs.
 Prints a summary; exits 1 on any violation.
 """
 import sys
@@ -34,13 +36,14 @@ def main(path, rsc):
             continue
         if w[1] in ("start", "stop") and len(w) >= 4 and w[2] == rsc:
             events.append((t, n, w[1], w[3]))
-        elif w[1] in ("fence", "off", "on", "cut", "heal"):
+        elif w[1] in ("fence", "confirm", "off", "on", "cut", "heal"):
             events.append((t, n, w[1], w[2]))
     events.sort()
     active = {}       # node -> start time
     unfenced = set()  # nodes that went away while active, not yet fenced or back on
     bad = []
-    counts = {"start": 0, "stop": 0, "fence": 0, "off": 0, "on": 0, "cut": 0, "heal": 0}
+    counts = {"start": 0, "stop": 0, "fence": 0, "confirm": 0, "off": 0, "on": 0, "cut": 0,
+              "heal": 0}
     for t, _, what, node in events:
         counts[what] += 1
         if what == "start":
@@ -55,7 +58,7 @@ def main(path, rsc):
             active.setdefault(node, t)
         elif what == "stop":
             active.pop(node, None)
-        elif what == "fence":
+        elif what in ("fence", "confirm"):
             active.pop(node, None)
             unfenced.discard(node)
         elif what == "off":

@@ -146,6 +146,7 @@ Test(config, defaults)
     cr_assert_eq(c->cluster.fence_timeout_ms, 60000);
     cr_assert_eq(c->cluster.recheck_interval_ms, 900000);
     cr_assert_eq(c->cluster.startup_fencing_grace_ms, 20000);
+    cr_assert_eq(c->cluster.two_node_fence_delay_ms, 5000);
     cr_assert(c->cluster.stop_removed_resources);
     cr_assert_eq(c->n_nodes, 1);
     cr_assert(!c->nodes[0].standby && !c->nodes[0].maintenance);
@@ -693,6 +694,29 @@ Test(config, canonical_form)
                         "\n");
     free(s);
     corral_config_free(c);
+}
+
+/* two-node-fence-delay: in the canonical form only when not the default (digests stay). */
+Test(config, two_node_fence_delay)
+{
+    corral_config_t *c = load_ok("[cluster]\ntwo-node-fence-delay = 2s\n");
+    cr_assert_eq(c->cluster.two_node_fence_delay_ms, 2000);
+    char *s = corral_config_canonical(c);
+    cr_assert_not_null(strstr(s, "two-node-fence-delay = 2000ms\n"), "%s", s);
+    free(s);
+    corral_config_free(c);
+    c = load_ok("[cluster]\ntwo-node-fence-delay = 0\n");
+    cr_assert_eq(c->cluster.two_node_fence_delay_ms, 0);
+    corral_config_free(c);
+    c = load_ok("[cluster]\ntwo-node-fence-delay = 5s\n");
+    s = corral_config_canonical(c);
+    cr_assert_null(strstr(s, "two-node-fence-delay"), "%s", s);
+    free(s);
+    corral_config_free(c);
+    char *msgs = load_bad("[cluster]\ntwo-node-fence-delay = soon\n");
+    cr_assert_not_null(strstr(msgs, "2: cluster: two-node-fence-delay = 'soon' is not a duration"),
+                       "%s", msgs);
+    free(msgs);
 }
 
 Test(config, canonical_round_trip)
