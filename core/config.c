@@ -1922,28 +1922,6 @@ static void param_bad(void *ud, const char *param, const char *message)
     err(p->x, line, "%s: %s", p->obj, message);
 }
 
-static const struct {
-    const char *action;
-    unsigned bit;
-} action_bits[] = {
-    {"start", CORRAL_ACT_START},
-    {"stop", CORRAL_ACT_STOP},
-    {"monitor", CORRAL_ACT_MONITOR},
-    {"promote", CORRAL_ACT_PROMOTE},
-    {"demote", CORRAL_ACT_DEMOTE},
-    {"reload", CORRAL_ACT_RELOAD},
-    {"notify", CORRAL_ACT_NOTIFY},
-    {"migrate_to", CORRAL_ACT_MIGRATE_TO},
-    {"migrate_from", CORRAL_ACT_MIGRATE_FROM},
-};
-
-static unsigned action_bit(const char *action)
-{
-    for (size_t i = 0; i < sizeof(action_bits) / sizeof(*action_bits); i++)
-        if (!strcmp(action_bits[i].action, action)) return action_bits[i].bit;
-    return 0;
-}
-
 /*
  * Describe one agent; check its parameters and the actions the config asks
  * of it. Returns the description, or NULL when there is none to check against.
@@ -2033,7 +2011,7 @@ static void check_agents(ctx_t *x, const corral_config_opts_t *opts)
                                                       CORRAL_AGENT_RESOURCE, &r->params, r->line);
         if (info) {
             for (size_t k = 0; k < r->n_ops; k++) {
-                unsigned bit = action_bit(r->ops[k].action);
+                unsigned bit = corral_action_bit(r->ops[k].action);
                 if (bit && !(info->actions & bit))
                     err(x, r->ops[k].line, "%s: agent %s has no %s action", obj, r->agent,
                         r->ops[k].action);

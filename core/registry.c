@@ -531,6 +531,60 @@ static bool name_ok(const char *name)
     return name && name[0] && name[0] != '.' && !strchr(name, '/') && !strchr(name, ':');
 }
 
+/*
+ * What a plugin directory search tries on each candidate file: 0 when it
+ * loaded what was looked for, -ENOENT when the file does not have it, else
+ * refused (with the reason kept in *first_error).
+ */
+typedef int (*try_file_fn)(corral_registry_t *reg, const char *path, void *ctx, char **first_error);
+
+/*
+ * Look for NAME.so in each plugin directory in turn, under each of subs[]
+ * (a NULL sub: the directory itself), until try() loads one. 0; -ENOENT when
+ * no file had it; -ENOEXEC with *error_out (the first refusal, when
+ * error_out is not NULL) when every candidate was refused.
+ */
+static int search_plugin_dirs(corral_registry_t *reg, const char *name, const char *const *subs,
+                              size_t n_subs, try_file_fn try, void *ctx, char **error_out)
+{
+    char *first_error = NULL;
+    int ret = -ENOENT;
+    for (size_t d = 0; reg->plugin_dirs[d] && ret == -ENOENT; d++) {
+        for (size_t i = 0; i < n_subs; i++) {
+            char *path = subs[i]
+                             ? corral_xasprintf("%s/%s/%s.so", reg->plugin_dirs[d], subs[i], name)
+                             : corral_xasprintf("%s/%s.so", reg->plugin_dirs[d], name);
+            int rc = file_exists(path) ? try(reg, path, ctx, &first_error) : -ENOENT;
+            free(path);
+            if (rc == 0) {
+                ret = 0;
+                break;
+            }
+        }
+    }
+    if (ret == 0 || !first_error) {
+        free(first_error);
+        return ret;
+    }
+    if (error_out)
+        *error_out = first_error;
+    else
+        free(first_error);
+    return -ENOEXEC;
+}
+
+struct native_search {
+    const char *name;
+    corral_agent_kind_t kind;
+    struct native *found;
+};
+
+static int try_native(corral_registry_t *reg, const char *path, void *ctx, char **first_error)
+{
+    struct native_search *q = ctx;
+    return native_at(reg, path, q->name, q->kind, &q->found, first_error);
+}
+
 static int lookup_native(corral_registry_t *reg, const char *name, corral_agent_kind_t kind,
                          struct native **native_out, char **error_out)
 {
@@ -540,35 +594,12 @@ static int lookup_native(corral_registry_t *reg, const char *name, corral_agent_
         return 0;
     }
     if (!name_ok(name)) return -ENOENT;
-    char *first_error = NULL;
-    int ret = -ENOENT;
     enum slot s = kind_slot(kind);
     /* As it is, then the kind's own subdirectory, then the other kind's. */
     const char *subs[3] = {NULL, kind_subdir[s], kind_subdir[s == SLOT_FENCE ? 0 : 1]};
-    for (size_t d = 0; reg->plugin_dirs[d] && ret == -ENOENT; d++) {
-        for (int i = 0; i < 3; i++) {
-            char *path = subs[i]
-                             ? corral_xasprintf("%s/%s/%s.so", reg->plugin_dirs[d], subs[i], name)
-                             : corral_xasprintf("%s/%s.so", reg->plugin_dirs[d], name);
-            int rc =
-                file_exists(path) ? native_at(reg, path, name, kind, &n, &first_error) : -ENOENT;
-            free(path);
-            if (rc == 0) {
-                ret = 0;
-                break;
-            }
-        }
-    }
-    if (ret == 0) {
-        *native_out = n;
-        free(first_error);
-    } else if (first_error) {
-        ret = -ENOEXEC;
-        if (error_out)
-            *error_out = first_error;
-        else
-            free(first_error);
-    }
+    struct native_search q = {name, kind, NULL};
+    int ret = search_plugin_dirs(reg, name, subs, 3, try_native, &q, error_out);
+    if (ret == 0) *native_out = q.found;
     return ret;
 }
 
@@ -606,6 +637,17 @@ static int bridge_at(corral_registry_t *reg, const char *path, const char *prefi
     return rc;
 }
 
+struct bridge_search {
+    const char *prefix;
+    struct bridge *found;
+};
+
+static int try_bridge(corral_registry_t *reg, const char *path, void *ctx, char **first_error)
+{
+    struct bridge_search *q = ctx;
+    return bridge_at(reg, path, q->prefix, &q->found, first_error);
+}
+
 static int lookup_bridge(corral_registry_t *reg, const char *prefix, struct bridge **bridge_out,
                          char **error_out)
 {
@@ -615,33 +657,34 @@ static int lookup_bridge(corral_registry_t *reg, const char *prefix, struct brid
         return 0;
     }
     if (!name_ok(prefix)) return -ENOENT;
-    char *first_error = NULL;
-    int ret = -ENOENT;
     const char *subs[2] = {kind_subdir[SLOT_BRIDGE], NULL};
-    for (size_t d = 0; reg->plugin_dirs[d] && ret == -ENOENT; d++) {
-        for (int i = 0; i < 2; i++) {
-            char *path = subs[i]
-                             ? corral_xasprintf("%s/%s/%s.so", reg->plugin_dirs[d], subs[i], prefix)
-                             : corral_xasprintf("%s/%s.so", reg->plugin_dirs[d], prefix);
-            int rc = file_exists(path) ? bridge_at(reg, path, prefix, &b, &first_error) : -ENOENT;
-            free(path);
-            if (rc == 0) {
-                ret = 0;
-                break;
-            }
-        }
-    }
-    if (ret == 0) {
-        *bridge_out = b;
-        free(first_error);
-    } else if (first_error) {
-        ret = -ENOEXEC;
-        if (error_out)
-            *error_out = first_error;
-        else
-            free(first_error);
-    }
+    struct bridge_search q = {prefix, NULL};
+    int ret = search_plugin_dirs(reg, prefix, subs, 2, try_bridge, &q, error_out);
+    if (ret == 0) *bridge_out = q.found;
     return ret;
+}
+
+/* ---- action names ---------------------------------------------------- */
+
+/* Indexed by the bit's position (plugin.h numbers them from 0 in this order). */
+static const char *const action_names[] = {
+    "start",  "stop",   "monitor", "validate-all", "promote",
+    "demote", "reload", "notify",  "migrate_to",   "migrate_from",
+    "off",    "on",     "reboot",  "status",       "list",
+};
+
+const char *corral_action_name(unsigned bit)
+{
+    for (size_t i = 0; i < sizeof(action_names) / sizeof(*action_names); i++)
+        if (bit == 1u << i) return action_names[i];
+    return NULL;
+}
+
+unsigned corral_action_bit(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(action_names) / sizeof(*action_names); i++)
+        if (!strcmp(action_names[i], name)) return 1u << i;
+    return 0;
 }
 
 /* ---- describe / list -------------------------------------------------- */
@@ -985,29 +1028,9 @@ static void emit_meta_data(const corral_op_t *op, const corral_agent_info_t *inf
     emit(op, &b);
     corral_buf_append(&b, "  <actions>");
     emit(op, &b);
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } acts[] = {
-        {CORRAL_ACT_START, "start"},
-        {CORRAL_ACT_STOP, "stop"},
-        {CORRAL_ACT_MONITOR, "monitor"},
-        {CORRAL_ACT_VALIDATE, "validate-all"},
-        {CORRAL_ACT_PROMOTE, "promote"},
-        {CORRAL_ACT_DEMOTE, "demote"},
-        {CORRAL_ACT_RELOAD, "reload"},
-        {CORRAL_ACT_NOTIFY, "notify"},
-        {CORRAL_ACT_MIGRATE_TO, "migrate_to"},
-        {CORRAL_ACT_MIGRATE_FROM, "migrate_from"},
-        {CORRAL_ACT_OFF, "off"},
-        {CORRAL_ACT_ON, "on"},
-        {CORRAL_ACT_REBOOT, "reboot"},
-        {CORRAL_ACT_STATUS, "status"},
-        {CORRAL_ACT_LIST, "list"},
-    };
-    for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
-        if (!(info->actions & acts[i].bit)) continue;
-        corral_buf_printf(&b, "    <action name=\"%s\" timeout=\"20s\"/>", acts[i].name);
+    for (unsigned bit = 1; bit && corral_action_name(bit); bit <<= 1) {
+        if (!(info->actions & bit)) continue;
+        corral_buf_printf(&b, "    <action name=\"%s\" timeout=\"20s\"/>", corral_action_name(bit));
         emit(op, &b);
     }
     corral_buf_append(&b, "    <action name=\"meta-data\" timeout=\"5s\"/>");

@@ -102,4 +102,11 @@ int corral_registry_add_bridge(corral_registry_t *reg, const corral_bridge_plugi
  */
 const corral_bridge_host_t *corral_registry_host(corral_registry_t *reg);
 
+/** The name of one CORRAL_ACT_* bit as agents know it ("start", "validate-all", "list", ...), or
+ * NULL. */
+const char *corral_action_name(unsigned bit);
+
+/** The CORRAL_ACT_* bit of an action name, or 0 for none. */
+unsigned corral_action_bit(const char *name);
+
 #endif /* CORRAL_REGISTRY_H */

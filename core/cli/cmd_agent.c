@@ -124,29 +124,9 @@ static const char *type_word(corral_param_type_t t)
 
 static void print_actions(unsigned actions)
 {
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } acts[] = {
-        {CORRAL_ACT_START, "start"},
-        {CORRAL_ACT_STOP, "stop"},
-        {CORRAL_ACT_MONITOR, "monitor"},
-        {CORRAL_ACT_VALIDATE, "validate"},
-        {CORRAL_ACT_PROMOTE, "promote"},
-        {CORRAL_ACT_DEMOTE, "demote"},
-        {CORRAL_ACT_RELOAD, "reload"},
-        {CORRAL_ACT_NOTIFY, "notify"},
-        {CORRAL_ACT_MIGRATE_TO, "migrate_to"},
-        {CORRAL_ACT_MIGRATE_FROM, "migrate_from"},
-        {CORRAL_ACT_OFF, "off"},
-        {CORRAL_ACT_ON, "on"},
-        {CORRAL_ACT_REBOOT, "reboot"},
-        {CORRAL_ACT_STATUS, "status"},
-        {CORRAL_ACT_LIST, "list"},
-    };
     fputs("actions:", stdout);
-    for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
-        if (actions & acts[i].bit) printf(" %s", acts[i].name);
+    for (unsigned bit = 1; bit && corral_action_name(bit); bit <<= 1)
+        if (actions & bit) printf(" %s", corral_action_name(bit));
     puts(" meta-data");
 }
 
