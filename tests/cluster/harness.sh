@@ -34,7 +34,7 @@ cluster_can_run() {
 ns_of() { echo "crl${CL_RUN}n$1"; }
 
 # Record a pid with its start time, so a reused pid is never mistaken for it.
-pid_tag() { [ -r "/proc/$1/stat" ] && awk '{print $22}' "/proc/$1/stat"; }
+pid_tag() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; } # empty when it is gone
 pid_alive() { local pid=$1 tag=$2; [ -n "$pid" ] && [ "$(pid_tag "$pid")" = "$tag" ]; }
 
 write_corosync_conf() {
