@@ -129,9 +129,19 @@ check "node$D3, down during the push, adopted epoch $((E + 1)) on rejoin" test "
 rejoined; settle 1 2 3
 
 # 3. cut the network of the node running web: the two others keep quorum,
-# fence it and recover web; the cut node stops web by itself meanwhile.
+# fence it and recover web; the cut node stops web by itself meanwhile. The
+# fencing is held back at first (the switch fails for it), so that the cut
+# node's own stop shows before the power goes.
 W=$(where 1); c=${W#node}; s=$(( c % 3 + 1 ))
+N0=$(wc -l < "$CL_T/witness")
+touch "$CL_T/fence-fail-$W"
 node_cut "$c"
+for _ in $(seq 150); do tail -n +"$((N0 + 1))" "$CL_T/witness" | grep -q "stop web $W\$" && break; sleep 0.2; done
+check "the cut $W, without quorum, stopped web by itself (no-quorum-policy stop)" \
+    grep -q "stop web $W\$" <(tail -n +"$((N0 + 1))" "$CL_T/witness")
+check "web was not started elsewhere while $W could not be fenced" \
+    not grep -q "start web" <(tail -n +"$((N0 + 1))" "$CL_T/witness")
+rm -f "$CL_T/fence-fail-$W"
 wait_for 40 "$s" "[r['nodes'] for r in d['resources'] if r['id']=='web'][0] not in ([], ['$W'])" True
 W2=$(where "$s")
 check "after cutting $W, web runs on $W2 of the quorate side" test "$W2" != "$W" -a "$W2" != "-"
