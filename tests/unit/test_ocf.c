@@ -63,6 +63,33 @@ static corral_registry_t *new_registry(const char *ocf_root)
     return reg;
 }
 
+/* The EnvDump fixture agent's tests: a registry on the fixture root, the
+ * file it dumps its environment to, and its state file. */
+static struct {
+    char *root;
+    corral_registry_t *reg;
+    char *envfile;
+    char *state;
+} ed;
+
+static void setup_envdump(void)
+{
+    setup();
+    ed.root = fixture_root();
+    ed.reg = new_registry(ed.root);
+    ed.envfile = corral_xasprintf("%s/env.txt", tmpdir);
+    ed.state = corral_xasprintf("%s/envdump.state", tmpdir);
+}
+
+static void teardown_envdump(void)
+{
+    corral_registry_free(ed.reg);
+    free(ed.root);
+    free(ed.envfile);
+    free(ed.state);
+    teardown();
+}
+
 /* A key=value list for a request (strings are not copied: literals only). */
 typedef struct kvs {
     corral_kv_t items[32];
@@ -297,13 +324,11 @@ Test(ocf, describe_real_agents, .init = setup, .fini = teardown)
     corral_registry_free(reg);
 }
 
-Test(ocf, describe_maps_types_and_flags, .init = setup, .fini = teardown)
+Test(ocf, describe_maps_types_and_flags, .init = setup_envdump, .fini = teardown_envdump)
 {
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
     const corral_agent_info_t *info = NULL;
     char *err = NULL;
-    cr_assert_eq(corral_registry_describe(reg, "ocf:corral-test:EnvDump", CORRAL_AGENT_RESOURCE,
+    cr_assert_eq(corral_registry_describe(ed.reg, "ocf:corral-test:EnvDump", CORRAL_AGENT_RESOURCE,
                                           &info, &err),
                  0, "%s", err ? err : "");
     cr_expect_str_eq(info->version, "0.3");
@@ -328,14 +353,12 @@ Test(ocf, describe_maps_types_and_flags, .init = setup, .fini = teardown)
     /* Broken meta-data: an error naming the agent's file and the line. */
     free(err);
     err = NULL;
-    int rc = corral_registry_describe(reg, "ocf:corral-test:BadMeta", CORRAL_AGENT_RESOURCE, &info,
-                                      &err);
+    int rc = corral_registry_describe(ed.reg, "ocf:corral-test:BadMeta", CORRAL_AGENT_RESOURCE,
+                                      &info, &err);
     cr_expect(rc < 0 && rc != -ENOENT, "rc %d", rc);
     cr_assert_not_null(err);
     cr_expect_not_null(strstr(err, "/resource.d/corral-test/BadMeta: meta-data line "), "%s", err);
     free(err);
-    corral_registry_free(reg);
-    free(root);
 }
 
 /* ---- running real agents -------------------------------------------------- */
@@ -509,15 +532,11 @@ Test(ocf, ipaddr2_in_network_namespace, .init = setup, .fini = teardown)
 
 /* ---- the environment, exit reasons, action names -------------------------- */
 
-Test(ocf, environment_reaches_the_agent, .init = setup, .fini = teardown)
+Test(ocf, environment_reaches_the_agent, .init = setup_envdump, .fini = teardown_envdump)
 {
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
-    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
-    char *state = corral_xasprintf("%s/envdump.state", tmpdir);
     kvs_t p = {0};
-    kvs_add(&p, "envfile", envfile);
-    kvs_add(&p, "state", state);
+    kvs_add(&p, "envfile", ed.envfile);
+    kvs_add(&p, "state", ed.state);
     kvs_add(&p, "mode", "slow with spaces");
     kvs_t m = {0};
     kvs_add(&m, "clone_max", "3");
@@ -533,19 +552,19 @@ Test(ocf, environment_reaches_the_agent, .init = setup, .fini = teardown)
     kvs_add(&m, "notify_promoted_uname", "n1");
     kvs_add(&m, "notify_unpromoted_uname", "n2 n3");
 
-    outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "web:0", "notify", 0, &p, &m);
+    outcome_t o = run_full(ed.reg, "ocf:corral-test:EnvDump", "web:0", "notify", 0, &p, &m);
     cr_expect_eq(o.rc, CORRAL_OCF_SUCCESS, "%s", o.reason ? o.reason : "");
     outcome_free(&o);
     kvs_t depth = {0};
     kvs_add(&depth, "depth", "10");
-    o = run_full(reg, "ocf:corral-test:EnvDump", "web:0", "monitor", 15000, &p, &depth);
+    o = run_full(ed.reg, "ocf:corral-test:EnvDump", "web:0", "monitor", 15000, &p, &depth);
     cr_expect_eq(o.rc, CORRAL_OCF_NOT_RUNNING);
     outcome_free(&o);
 
-    char *dump = read_text(envfile);
+    char *dump = read_text(ed.envfile);
     char *n = dump_block(dump, "notify");
-    char *want_root = corral_xasprintf("OCF_ROOT=%s", root);
-    char *want_env = corral_xasprintf("OCF_RESKEY_envfile=%s", envfile);
+    char *want_root = corral_xasprintf("OCF_ROOT=%s", ed.root);
+    char *want_env = corral_xasprintf("OCF_RESKEY_envfile=%s", ed.envfile);
     char *want_rsctmp = corral_xasprintf("HA_RSCTMP=%s/rsctmp", tmpdir);
     const char *want[] = {
         "### notify argc=1",
@@ -593,23 +612,16 @@ Test(ocf, environment_reaches_the_agent, .init = setup, .fini = teardown)
     free(want_rsctmp);
     free(n);
     free(dump);
-    free(envfile);
-    free(state);
-    corral_registry_free(reg);
-    free(root);
 }
 
-Test(ocf, exit_reason_and_codes, .init = setup, .fini = teardown)
+Test(ocf, exit_reason_and_codes, .init = setup_envdump, .fini = teardown_envdump)
 {
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
-    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
     kvs_t p = {0};
-    kvs_add(&p, "envfile", envfile);
+    kvs_add(&p, "envfile", ed.envfile);
     kvs_add(&p, "fail_action", "start");
     kvs_add(&p, "fail_rc", "6");
     kvs_add(&p, "fail_reason", "disk on fire: /dev/sdz");
-    outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "r", "start", 0, &p, NULL);
+    outcome_t o = run_full(ed.reg, "ocf:corral-test:EnvDump", "r", "start", 0, &p, NULL);
     cr_expect_eq(o.rc, CORRAL_OCF_NOT_CONFIGURED);
     cr_expect_str_eq(o.reason ? o.reason : "(none)", "disk on fire: /dev/sdz");
     /* The agent's stderr is still captured as it was. */
@@ -618,55 +630,42 @@ Test(ocf, exit_reason_and_codes, .init = setup, .fini = teardown)
 
     /* An exit code outside OCF's is a generic error. */
     kvs_t q = {0};
-    kvs_add(&q, "envfile", envfile);
+    kvs_add(&q, "envfile", ed.envfile);
     kvs_add(&q, "fail_action", "monitor");
     kvs_add(&q, "fail_rc", "42");
-    o = run_full(reg, "ocf:corral-test:EnvDump", "r", "monitor", 0, &q, NULL);
+    o = run_full(ed.reg, "ocf:corral-test:EnvDump", "r", "monitor", 0, &q, NULL);
     cr_expect_eq(o.rc, CORRAL_OCF_ERR_GENERIC);
     cr_expect_str_eq(o.reason ? o.reason : "(none)", "asked to fail");
     outcome_free(&o);
 
     /* A required parameter missing: the agent says so itself. */
-    o = run_full(reg, "ocf:corral-test:EnvDump", "r", "start", 0, NULL, NULL);
+    o = run_full(ed.reg, "ocf:corral-test:EnvDump", "r", "start", 0, NULL, NULL);
     cr_expect_eq(o.rc, CORRAL_OCF_NOT_CONFIGURED);
     cr_expect_str_eq(o.reason ? o.reason : "(none)", "envfile is not set");
     outcome_free(&o);
-    free(envfile);
-    corral_registry_free(reg);
-    free(root);
 }
 
-Test(ocf, crash_is_a_failure_with_reason, .init = setup, .fini = teardown)
+Test(ocf, crash_is_a_failure_with_reason, .init = setup_envdump, .fini = teardown_envdump)
 {
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
-    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
     kvs_t p = {0};
-    kvs_add(&p, "envfile", envfile);
+    kvs_add(&p, "envfile", ed.envfile);
     kvs_add(&p, "fail_action", "monitor");
     kvs_add(&p, "fail_signal", "SEGV");
-    outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "r", "monitor", 0, &p, NULL);
+    outcome_t o = run_full(ed.reg, "ocf:corral-test:EnvDump", "r", "monitor", 0, &p, NULL);
     cr_expect_eq(o.rc, CORRAL_OCF_ERR_GENERIC);
     cr_expect_not_null(strstr(o.reason ? o.reason : "", "killed by signal 11"), "reason: %s",
                        o.reason ? o.reason : "(none)");
     outcome_free(&o);
-    free(envfile);
-    corral_registry_free(reg);
-    free(root);
 }
 
 /* An agent that leaves a child holding its stdout and stderr (a daemon
  * started without closing them) still has its result when it exits: the
  * bridge does not wait for the pipe. If it did, the op would time out. */
-Test(ocf, lingering_child_is_not_waited_for, .init = setup, .fini = teardown)
+Test(ocf, lingering_child_is_not_waited_for, .init = setup_envdump, .fini = teardown_envdump)
 {
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
-    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
-    char *state = corral_xasprintf("%s/envdump.state", tmpdir);
     kvs_t p = {0};
-    kvs_add(&p, "envfile", envfile);
-    kvs_add(&p, "state", state);
+    kvs_add(&p, "envfile", ed.envfile);
+    kvs_add(&p, "state", ed.state);
     kvs_add(&p, "linger", "60");
     corral_action_req_t req = {.agent = "ocf:corral-test:EnvDump",
                                .kind = CORRAL_AGENT_RESOURCE,
@@ -677,7 +676,7 @@ Test(ocf, lingering_child_is_not_waited_for, .init = setup, .fini = teardown)
                                .params = &p.list};
     corral_job_t *job = NULL;
     char *err = NULL;
-    cr_assert_eq(corral_action_start(reg, &req, &job, &err), 0, "%s", err ? err : "");
+    cr_assert_eq(corral_action_start(ed.reg, &req, &job, &err), 0, "%s", err ? err : "");
     pid_t pgid = corral_job_pid(job);
     corral_job_wait(job);
     const corral_job_result_t *r = corral_job_result(job);
@@ -687,62 +686,44 @@ Test(ocf, lingering_child_is_not_waited_for, .init = setup, .fini = teardown)
     /* The lingering sleep is still in the action's process group: end it. */
     kill(-pgid, SIGKILL);
     corral_job_free(job);
-    free(envfile);
-    free(state);
-    corral_registry_free(reg);
-    free(root);
 }
 
-Test(ocf, action_names_are_mapped, .init = setup, .fini = teardown)
+Test(ocf, action_names_are_mapped, .init = setup_envdump, .fini = teardown_envdump)
 {
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
-    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
     kvs_t p = {0};
-    kvs_add(&p, "envfile", envfile);
-    cr_expect_eq(run_rc(reg, "ocf:corral-test:EnvDump", "r", "validate", 0, &p), 0);
-    cr_expect_eq(run_rc(reg, "ocf:corral-test:EnvDump", "r", "reload", 0, &p), 0);
-    char *dump = read_text(envfile);
+    kvs_add(&p, "envfile", ed.envfile);
+    cr_expect_eq(run_rc(ed.reg, "ocf:corral-test:EnvDump", "r", "validate", 0, &p), 0);
+    cr_expect_eq(run_rc(ed.reg, "ocf:corral-test:EnvDump", "r", "reload", 0, &p), 0);
+    char *dump = read_text(ed.envfile);
     /* validate is OCF's validate-all; reload is reload-agent when the agent has it. */
     cr_expect_not_null(strstr(dump, "### validate-all argc=1\n"), "%s", dump);
     cr_expect_not_null(strstr(dump, "### reload-agent argc=1\n"), "%s", dump);
     free(dump);
 
     /* meta-data through run: the agent's XML on stdout. */
-    outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "r", "meta-data", 0, NULL, NULL);
+    outcome_t o = run_full(ed.reg, "ocf:corral-test:EnvDump", "r", "meta-data", 0, NULL, NULL);
     cr_expect_eq(o.rc, 0);
     cr_expect_not_null(strstr(o.out, "<resource-agent name=\"EnvDump\""), "%s", o.out);
     outcome_free(&o);
-    free(envfile);
-    corral_registry_free(reg);
-    free(root);
 }
 
-Test(ocf, attribute_tools_reach_the_host, .init = setup, .fini = teardown)
+Test(ocf, attribute_tools_reach_the_host, .init = setup_envdump, .fini = teardown_envdump)
 {
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
-    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
-    char *state = corral_xasprintf("%s/envdump.state", tmpdir);
     kvs_t p = {0};
-    kvs_add(&p, "envfile", envfile);
-    kvs_add(&p, "state", state);
+    kvs_add(&p, "envfile", ed.envfile);
+    kvs_add(&p, "state", ed.state);
     kvs_add(&p, "attr_name", "site-ok");
     kvs_add(&p, "attr_value", "yes please");
-    outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "r", "start", 0, &p, NULL);
+    outcome_t o = run_full(ed.reg, "ocf:corral-test:EnvDump", "r", "start", 0, &p, NULL);
     cr_expect_eq(o.rc, 0, "%s", o.reason ? o.reason : "");
     cr_expect_str_eq(o.attrs, "site-ok=yes please;");
     outcome_free(&o);
-    free(envfile);
-    free(state);
-    corral_registry_free(reg);
-    free(root);
 }
 
 /* A copy of the bridge whose ocf-tools directory anyone may write: the
  * bridge does not let agents run those tools, so the update never reaches
  * the host (the real crm_attribute fails without a cluster). */
-Test(ocf, unsafe_tools_are_not_used, .init = setup, .fini = teardown)
+Test(ocf, unsafe_tools_are_not_used, .init = setup_envdump, .fini = teardown_envdump)
 {
     const char *build = getenv("CORRAL_BUILD_DIR");
     cr_assert_not_null(build);
@@ -754,27 +735,22 @@ Test(ocf, unsafe_tools_are_not_used, .init = setup, .fini = teardown)
     free(cmd);
     char *plugdir = corral_xasprintf("%s/plug", tmpdir);
     setenv("CORRAL_PLUGIN_PATH", plugdir, 1);
-    char *root = fixture_root();
-    corral_registry_t *reg = new_registry(root);
-    char *envfile = corral_xasprintf("%s/env.txt", tmpdir);
-    char *state = corral_xasprintf("%s/envdump.state", tmpdir);
+    /* A registry of its own: the fixture's was made before the path changed. */
+    corral_registry_t *reg = new_registry(ed.root);
     kvs_t p = {0};
-    kvs_add(&p, "envfile", envfile);
-    kvs_add(&p, "state", state);
+    kvs_add(&p, "envfile", ed.envfile);
+    kvs_add(&p, "state", ed.state);
     kvs_add(&p, "attr_name", "site-ok");
     kvs_add(&p, "attr_value", "1");
     outcome_t o = run_full(reg, "ocf:corral-test:EnvDump", "r", "start", 0, &p, NULL);
     cr_expect_eq(o.rc, CORRAL_OCF_ERR_GENERIC, "the real crm_attribute should have failed");
     cr_expect_str_eq(o.attrs, "");
     outcome_free(&o);
-    char *dump = read_text(envfile);
+    char *dump = read_text(ed.envfile);
     cr_expect_null(strstr(dump, "ocf-tools"), "%s", dump);
     free(dump);
-    free(envfile);
-    free(state);
-    corral_registry_free(reg);
-    free(root);
     free(plugdir);
+    corral_registry_free(reg);
 }
 
 Test(ocf, missing_agent_is_not_installed, .init = setup, .fini = teardown)
