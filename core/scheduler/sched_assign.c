@@ -104,10 +104,16 @@ static void collect_colocated(const ws_t *w, int it, uint8_t *seen)
     }
 }
 
-static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
+/*
+ * Bans the nodes without room for unit ui. Returns the node it should
+ * prefer, or -1: when no node it may run on has room for everything that
+ * must run with it, Pacemaker 2.1.5 prefers the one with the most
+ * remaining capacity (observed).
+ */
+static int ban_capacity(ws_t *w, int ui, uint8_t *banned)
 {
     const unit_t *u = &w->units[ui];
-    if (!w->n_util || w->cfg->cluster.placement_strategy == CORRAL_PLACEMENT_DEFAULT) return;
+    if (!w->n_util || w->cfg->cluster.placement_strategy == CORRAL_PLACEMENT_DEFAULT) return -1;
     int64_t *total = corral_xcalloc((size_t)w->n_util + 1, sizeof(int64_t));
     for (int x = 0; x < w->n_util; x++) total[x] = u->uses[x];
     bool grouped = false;
@@ -127,11 +133,14 @@ static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
     }
     /* Only a node the resource may run on counts (Pacemaker 2.1.5, observed). */
     bool any_group_fit = false;
+    int most = -1;
     const corral_score_t *row = corral__sched_row(w, u->row);
     if (grouped)
-        for (int n = 0; n < w->n_nodes; n++)
-            if (w->nodes[n].avail && !banned[n] && row[n] >= 0 && fits(w, n, total))
-                any_group_fit = true;
+        for (int n = 0; n < w->n_nodes; n++) {
+            if (!w->nodes[n].avail || banned[n] || row[n] < 0) continue;
+            if (fits(w, n, total)) any_group_fit = true;
+            if (most < 0 || cmp_capacity(w, n, most) < 0) most = n;
+        }
     const int64_t *need = any_group_fit ? total : u->uses;
     for (int n = 0; n < w->n_nodes; n++) {
         if (banned[n] || fits(w, n, need)) continue;
@@ -143,6 +152,7 @@ static void ban_capacity(ws_t *w, int ui, uint8_t *banned)
                                                   : "not enough capacity"));
     }
     free(total);
+    return any_group_fit ? -1 : most;
 }
 
 /* Pacemaker's choice of a node for one resource. Returns the node or -1. */
@@ -517,8 +527,8 @@ static int assign_unit(ws_t *w, int ui, int prefer)
         chosen = u->n_cur ? u->cur[0] : -1;
     } else if (!u->stop_only) {
         uint8_t *banned = corral_xcalloc((size_t)w->n_nodes + 1, 1);
-        ban_capacity(w, ui, banned);
-        chosen = choose(w, ui, banned, prefer);
+        int most = ban_capacity(w, ui, banned);
+        chosen = choose(w, ui, banned, prefer >= 0 ? prefer : most);
         free(banned);
         if (chosen < 0)
             corral__sched_set_why(
@@ -601,8 +611,8 @@ static bool instance_try(ws_t *w, int ui, int prefer, const int *cnt, int per_no
         free(banned);
         return false;
     }
-    ban_capacity(w, ui, banned);
-    int chosen = choose(w, ui, banned, prefer);
+    int most = ban_capacity(w, ui, banned);
+    int chosen = choose(w, ui, banned, prefer >= 0 ? prefer : most);
     free(banned);
     if (chosen < 0 || (prefer >= 0 && chosen != prefer)) return false;
     take(w, ui, chosen);
@@ -908,10 +918,17 @@ typedef struct topsort {
     int priority;
 } topsort_t;
 
+/* What the allocation order sort needs besides the items. */
+typedef struct sort_ctx {
+    const ws_t *w;
+    const int *walk; /* the nodes in the order their scores are compared */
+} sort_ctx_t;
+
 static int cmp_top(const void *a, const void *b, void *ud)
 {
     const topsort_t *x = a, *y = b;
-    const ws_t *w = ud;
+    const sort_ctx_t *sc = ud;
+    const ws_t *w = sc->w;
     if (x->priority != y->priority) return x->priority > y->priority ? -1 : 1;
     /*
      * Pacemaker 2.1.5 allocates by priority, then in configuration order;
@@ -922,14 +939,28 @@ static int cmp_top(const void *a, const void *b, void *ud)
     corral_score_t sx = x->current >= 0 ? x->row[x->current] : -INF;
     corral_score_t sy = y->current >= 0 ? y->row[y->current] : -INF;
     if (sx != sy) return sx > sy ? -1 : 1;
-    /* Then score by score on the nodes: available ones by name, then the rest. */
-    for (int pass = 0; pass < 2; pass++)
-        for (int r = 0; r < w->n_nodes; r++) {
-            int n = w->node_by_name_rank[r];
-            if (w->nodes[n].avail != (pass == 0)) continue;
-            if (x->row[n] != y->row[n]) return x->row[n] > y->row[n] ? -1 : 1;
-        }
+    for (int r = 0; r < w->n_nodes; r++) {
+        int n = sc->walk[r];
+        if (x->row[n] != y->row[n]) return x->row[n] > y->row[n] ? -1 : 1;
+    }
     return x->order - y->order;
+}
+
+/*
+ * The order in which the allocation order sort compares scores node by
+ * node: available nodes first, then (balanced) the most capacity, then by
+ * name (Pacemaker 2.1.5, observed).
+ */
+static int cmp_walk(const void *a, const void *b, void *ud)
+{
+    const ws_t *w = ud;
+    int x = *(const int *)a, y = *(const int *)b;
+    if (w->nodes[x].avail != w->nodes[y].avail) return w->nodes[x].avail ? -1 : 1;
+    if (w->cfg->cluster.placement_strategy == CORRAL_PLACEMENT_BALANCED) {
+        int c = cmp_capacity(w, x, y);
+        if (c) return c < 0 ? -1 : 1;
+    }
+    return w->nodes[x].name_rank - w->nodes[y].name_rank;
 }
 
 /* An item's own scores for the allocation order (a group: its members' sum). */
@@ -1026,7 +1057,16 @@ void corral__sched_assign(ws_t *w)
             t->row = tmp_rows[i];
         }
     }
-    qsort_r(ts, k, sizeof(topsort_t), cmp_top, w);
+    sort_ctx_t ctx = {w, NULL};
+    int *walk = NULL;
+    if (sorted) {
+        walk = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
+        for (int n = 0; n < w->n_nodes; n++) walk[n] = n;
+        qsort_r(walk, (size_t)w->n_nodes, sizeof(int), cmp_walk, w);
+        ctx.walk = walk;
+    }
+    qsort_r(ts, k, sizeof(topsort_t), cmp_top, &ctx);
+    free(walk);
     for (size_t i = 0; i < k; i++) assign_item(w, ts[i].item);
     for (size_t i = 0; i < nt; i++) free(tmp_rows[i]);
     free(tmp_rows);

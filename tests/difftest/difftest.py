@@ -238,7 +238,7 @@ def compare(c, workdir, corral, timeout=120):
     with open(state, "w") as fh:
         fh.write(c.to_status_ini())
     with open(cib, "w") as fh:
-        fh.write(c.to_cib())
+        fh.write(c.to_cib(probes=True))
     try:
         want = oracle.crm_run(cib, timeout=timeout)
     except Exception as e:  # noqa: BLE001 - reported, not hidden

@@ -67,56 +67,63 @@ def placement_from_run(text):
     _collect(root.find("cluster_status"), placement, promoted)
     acts = root.find("actions")
     fenced = set()
-    for a in (acts if acts is not None else []):
-        if a.tag == "node_action":
-            # fencing (or a shutdown): nothing runs there afterwards
-            fenced.add(a.get("node"))
-            continue
-        rid = re.sub(r":\d+$", "", a.get("resource"))
-        pl = placement.setdefault(rid, set())
-        pr = promoted.setdefault(rid, set())
-        act = a.get("action")
-        if a.get("blocked") == "true":
-            continue  # listed, but cannot happen (e.g. an unrunnable first of an order)
-        if act == "start":
-            pl.add(a.get("node"))
-            _role_after(a, pr, a.get("node"))
-        elif act == "stop":
-            pl.discard(a.get("node"))
-            pr.discard(a.get("node"))
-        elif act in ("move", "migrate"):
-            pl.discard(a.get("source"))
-            pr.discard(a.get("source"))
-            pl.add(a.get("dest"))
-            _role_after(a, pr, a.get("dest"))
-        elif act == "promote":
-            # a promotion of a running instance names its source; one that is
-            # started and promoted in the same transition names its dest
+    # Two passes: every removal first, then every addition, so that
+    # instances trading nodes (ms:0 n1 -> n2 while ms:1 n2 -> n3) do not
+    # cancel each other out in the per-resource node sets.
+    for step in ("remove", "add"):
+        for a in (acts if acts is not None else []):
+            if a.tag == "node_action":
+                # fencing (or a shutdown): nothing runs there afterwards
+                fenced.add(a.get("node"))
+                continue
+            if a.get("blocked") == "true":
+                continue  # listed, but cannot happen (e.g. an unrunnable first of an order)
+            rid = re.sub(r":\d+$", "", a.get("resource"))
+            pl = placement.setdefault(rid, set())
+            pr = promoted.setdefault(rid, set())
+            act = a.get("action")
             src, dst = a.get("source"), a.get("dest")
-            if src and dst and src != dst:
-                pl.discard(src)
-                pr.discard(src)
-            n = dst or src or a.get("node")
-            pl.add(n)
-            pr.add(n)
-        elif act == "demote":
-            src, dst = a.get("source"), a.get("dest")
-            pr.discard(src or a.get("node"))
-            if dst and src and dst != src:
-                pl.discard(src)
+            if act not in ("start", "stop", "move", "migrate", "promote", "demote", "recover",
+                           "restart", "reload"):
+                raise RuntimeError("crm_simulate: unknown action %r" % ET.tostring(a))
+            if step == "remove":
+                if act == "stop":
+                    pl.discard(a.get("node"))
+                    pr.discard(a.get("node"))
+                elif act in ("move", "migrate"):
+                    pl.discard(src)
+                    pr.discard(src)
+                elif act in ("promote", "demote") and src and dst and src != dst:
+                    pl.discard(src)
+                    pr.discard(src)
+                elif act == "demote":
+                    pr.discard(src or a.get("node"))
+                elif act in ("recover", "restart", "reload") and dst:
+                    n = a.get("node") or src
+                    if n:
+                        pl.discard(n)
+                        pr.discard(n)
+                continue
+            if act == "start":
+                pl.add(a.get("node"))
+                _role_after(a, pr, a.get("node"))
+            elif act in ("move", "migrate"):
                 pl.add(dst)
-        elif act in ("recover", "restart", "reload"):
-            n = a.get("node") or a.get("source")
-            d = a.get("dest")
-            if d and n:
-                pl.discard(n)
-                pr.discard(n)
-                n = d
-            if n:
+                _role_after(a, pr, dst)
+            elif act == "promote":
+                # a promotion of a running instance names its source; one that is
+                # started and promoted in the same transition names its dest
+                n = dst or src or a.get("node")
                 pl.add(n)
-                _role_after(a, pr, n)
-        else:
-            raise RuntimeError("crm_simulate: unknown action %r" % ET.tostring(a))
+                pr.add(n)
+            elif act == "demote":
+                if dst and src and dst != src:
+                    pl.add(dst)
+            elif act in ("recover", "restart", "reload"):
+                n = dst or a.get("node") or src
+                if n:
+                    pl.add(n)
+                    _role_after(a, pr, n)
     for n in fenced:
         for v in list(placement.values()) + list(promoted.values()):
             v.discard(n)

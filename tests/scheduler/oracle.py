@@ -315,6 +315,16 @@ def to_cib(cfg, st):
             kv = srs.get(rid, {})
             # corral: nothing runs on a node that is down cleanly
             if name not in kv.get("active-on", "").split() or state == "offline":
+                # corral's status is complete (every node probes every
+                # resource when it starts): record "not running" where the
+                # node is up, or Pacemaker treats the node as unprobed (it
+                # then ignores a promotion score there, for one)
+                if state == "online":
+                    typ = "Stateful" if rid in promotable else "Dummy"
+                    a('<lrm_resource id="%s" type="%s" class="ocf" provider="pacemaker">'
+                      % (rid, typ))
+                    op(rid, name, "monitor", 7, 0, "last_0")
+                    a("</lrm_resource>")
                 continue
             typ = "Stateful" if rid in promotable else "Dummy"
             a('<lrm_resource id="%s" type="%s" class="ocf" provider="pacemaker">' % (rid, typ))
