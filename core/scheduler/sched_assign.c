@@ -232,11 +232,15 @@ static int primary_nodes(ws_t *w, const coloc_t *c, int *out)
 }
 
 /*
- * A finite colocation with a clone: applied once per placed instance of the
- * clone (in instance order), each time rolled back on its own when it would
- * leave the dependent no usable node (Pacemaker 2.1.5, observed: `r1 with
- * cl0 -100`, cl0 on every node: the last instance's penalty is dropped, so
- * r1 may only go where that instance runs).
+ * A finite colocation with a clone: applied once per instance of the clone
+ * (in instance order), each time rolled back on its own when it would leave
+ * the dependent no usable node (Pacemaker 2.1.5, observed: `r1 with cl0
+ * -100`, cl0 on every node: the last instance's penalty is dropped, so r1
+ * may only go where that instance runs). An instance that runs nowhere
+ * counts as a stopped primary: a positive score is taken off every node (a
+ * negative one does nothing), unless the colocation names a role (e28:
+ * `r with cl 100`, two of three instances placed: r scores 0 where an
+ * instance runs, -100 elsewhere).
  */
 static void apply_coloc_per_instance(ws_t *w, int row, const coloc_t *c, const uint8_t *banned)
 {
@@ -245,10 +249,21 @@ static void apply_coloc_per_instance(ws_t *w, int row, const coloc_t *c, const u
                                                       : w->cfg->groups[cl->child.index].members[0];
     const item_t *pi = &w->items[w->prim_item[prim]];
     corral_score_t *r = corral__sched_row(w, row);
+    corral_score_t *save = w->scratch;
     for (int i = 0; i < pi->n_units; i++) {
         const unit_t *u = &w->units[pi->units[i]];
         int n = u->assigned;
-        if (n < 0) continue;
+        if (n < 0) {
+            if (c->score < 0 || c->primary_role != CORRAL_ROLE_ANY) continue;
+            memcpy(save, r, (size_t)w->n_nodes * sizeof(corral_score_t));
+            for (int x = 0; x < w->n_nodes; x++) r[x] = corral_score_add(r[x], -c->score);
+            if (!any_available_but(w, r, banned))
+                memcpy(r, save, (size_t)w->n_nodes * sizeof(corral_score_t)); /* rolled back */
+            else if (w->row_head)
+                corral__sched_part(w, row, -1, -1, -c->score, PART_COLOCATION, c->src, c->line,
+                                   corral_xasprintf("%s does not run", u->name));
+            continue;
+        }
         if (c->primary_role == CORRAL_ROLE_PROMOTED && !u->promote) continue;
         if (c->primary_role == CORRAL_ROLE_UNPROMOTED && u->promote) continue;
         corral_score_t before = r[n];
@@ -271,7 +286,7 @@ static void apply_coloc(ws_t *w, int row, const coloc_t *c, const uint8_t *banne
     corral_score_t *r = corral__sched_row(w, row);
     if (k == 0 && c->score < 0) return;
     corral_score_t *save = w->scratch;
-    if (k > 0 && c->score > -INF && c->score < INF && w->items[c->primary].kind == IT_CLONE) {
+    if (c->score > -INF && c->score < INF && w->items[c->primary].kind == IT_CLONE) {
         apply_coloc_per_instance(w, row, c, banned);
         return;
     }
@@ -337,8 +352,10 @@ static int group_member_item(const ws_t *w, int group, bool last)
 
 /*
  * The colocations whose dependents weigh on an item's placement: its own,
- * and for a group's last member those naming the group (Pacemaker hands a
- * group's "with group" colocations to its last member).
+ * and for a group's last member those naming the group once the group's
+ * assignment has begun (Pacemaker 2.1.5 hands a group's "with group"
+ * colocations to its last member when it assigns the group; before that a
+ * group's dependents do not reach what the group depends on, e29).
  */
 static void with_this_of(const ws_t *w, int it, const int **l1, int *n1, const int **l2, int *n2)
 {
@@ -350,6 +367,8 @@ static void with_this_of(const ws_t *w, int it, const int **l1, int *n1, const i
     if (item->kind != IT_PRIM || item->clone >= 0) return;
     int g = w->cfg->resources[item->index].group;
     if (g < 0 || group_member_item(w, g, true) != it) return;
+    const unit_t *first = &w->units[w->items[group_member_item(w, g, false)].units[0]];
+    if (!first->assigning && !first->done) return;
     *l2 = w->items[w->group_item[g]].with_this;
     *n2 = w->items[w->group_item[g]].n_with_this;
 }
@@ -413,7 +432,12 @@ static void native_merge(ws_t *w, int it, corral_score_t *work, double factor, b
     item->merging = false;
 }
 
-/* The first level: a group dependent weighs by its first member and its own dependents. */
+/*
+ * The first level: a group dependent weighs by its first member (and,
+ * through the group's internal chain, the members after it). The group's
+ * own dependents do not come in this way (Pacemaker 2.1.5, observed, e29:
+ * r1 <- g2 <- r7, r7 banned from n1: r1 still scores 0 on n1).
+ */
 static void merge_top(ws_t *w, int dep_it, corral_score_t *work, double factor, bool only_positive)
 {
     item_t *item = &w->items[dep_it];
@@ -424,11 +448,6 @@ static void merge_top(ws_t *w, int dep_it, corral_score_t *work, double factor, 
     if (item->merging) return;
     item->merging = true;
     native_merge(w, group_member_item(w, item->index, false), work, factor, only_positive);
-    for (int j = 0; j < item->n_with_this; j++) {
-        const coloc_t *c = &w->colocs[item->with_this[j]];
-        if (merge_skips(c)) continue;
-        native_merge(w, c->dep, work, (double)c->score / (double)INF, only_positive);
-    }
     item->merging = false;
 }
 
