@@ -83,6 +83,33 @@ static void apply_order_runnability(ws_t *w)
             free(tu);
         }
     }
+    /*
+     * A primitive that was placed but cannot start (the then of such an
+     * order) blocks what is INFINITY-colocated with it, even where that
+     * already runs (Pacemaker 2.1.5, observed, e30; a group primary blocked
+     * so does not). Once, after the orders: what this blocks does not block
+     * the then of its own orders in turn (difftest seed 262).
+     */
+    for (int ci = 0; ci < w->n_colocs; ci++) {
+        const coloc_t *co = &w->colocs[ci];
+        const item_t *pi = &w->items[co->primary];
+        if (co->score < INF || co->src < 0 || co->dep_role == CORRAL_ROLE_PROMOTED ||
+            pi->kind != IT_PRIM || pi->clone >= 0 || w->cfg->resources[pi->index].group >= 0)
+            continue;
+        const unit_t *pu = &w->units[pi->units[0]];
+        if (pu->assigned >= 0 || pu->mode == UM_FROZEN) continue;
+        int *du, nd;
+        item_units(w, co->dep, &du, &nd);
+        for (int j = 0; j < nd; j++) {
+            unit_t *u = &w->units[du[j]];
+            if (u->assigned < 0 || u->mode == UM_FROZEN) continue;
+            w->nodes[u->assigned].num_assigned--;
+            u->assigned = -1;
+            u->promote = false;
+            corral__sched_set_why(w, du[j], "colocation %s: %s cannot run", co->id, pi->id);
+        }
+        free(du);
+    }
 }
 
 static int order_item(const ws_t *w, corral_ref_t r)
