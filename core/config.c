@@ -86,7 +86,8 @@ typedef struct ctx {
     size_t n_order, cap_order, cap_order_kind;
     bool cluster_seen;
     int cluster_line;
-    const char *obj; /* "resource vip": the prefix of every message about the current section */
+    const char *obj;   /* "resource vip": the prefix of every message about the current section */
+    char obj_buf[256]; /* where set_obj() writes it (an id fits: a line holds 199 bytes) */
 } ctx_t;
 
 static void err(ctx_t *x, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -112,6 +113,27 @@ static void warn(ctx_t *x, int line, const char *fmt, ...)
     va_end(ap);
     corral__diag_add(x->diags, x->file, line, true, "%s", msg ? msg : fmt);
     free(msg);
+}
+
+/*
+ * Make "KIND ID" (or "KIND") the prefix of the messages that follow, kept in
+ * the context: one string per object checked, without an allocation each.
+ */
+static const char *set_obj(ctx_t *x, const char *kind, const char *id)
+{
+    size_t kl = strlen(kind), il = id ? strlen(id) : 0;
+    if (kl > sizeof(x->obj_buf) - 1) kl = sizeof(x->obj_buf) - 1;
+    if (il > sizeof(x->obj_buf) - 2 - kl) il = sizeof(x->obj_buf) - 2 - kl;
+    memcpy(x->obj_buf, kind, kl);
+    size_t n = kl;
+    if (id) {
+        x->obj_buf[n++] = ' ';
+        memcpy(x->obj_buf + n, id, il);
+        n += il;
+    }
+    x->obj_buf[n] = '\0';
+    x->obj = x->obj_buf;
+    return x->obj;
 }
 
 /* ---------------------------------------------------------------- value parsers */
@@ -1082,12 +1104,39 @@ static bool has_key(const corral__ini_section_t *s, const char *key)
     return false;
 }
 
+/*
+ * Split a section header into its words, in place (whitespace as
+ * corral_split_words() has it): the first three in w[], the count in the
+ * return value.
+ */
+static size_t header_words(char *h, char *w[3])
+{
+    size_t n = 0;
+    char *p = h;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+        if (!*p) break;
+        char *start = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') p++;
+        if (n < 3) w[n] = start;
+        n++;
+        if (*p) *p++ = '\0';
+    }
+    return n;
+}
+
 static void section(ctx_t *x, const corral__ini_section_t *s)
 {
     corral_config_t *c = x->c;
-    size_t nw = 0;
-    char **w = corral_split_words(s->header, &nw);
-    char *obj = NULL;
+    /* The header's words, cut in a copy (on the stack: a line holds 199 bytes). */
+    char small[256];
+    size_t hl = strlen(s->header);
+    char *copy = hl < sizeof(small) ? memcpy(small, s->header, hl + 1) : corral_xstrdup(s->header);
+    char *w[3] = {NULL, NULL, NULL};
+    size_t nw = header_words(copy, w);
+    const char *obj = NULL;
+    bool small_skip[64];
+    bool *skip = NULL;
     int kind = -1;
     if (!nw) {
         err(x, s->line, "the section header [] is empty (write [KIND ID])");
@@ -1113,7 +1162,7 @@ static void section(ctx_t *x, const corral__ini_section_t *s)
         x->cluster_seen = true;
         x->cluster_line = s->line;
         c->cluster.line = s->line;
-        obj = corral_xstrdup("cluster");
+        obj = set_obj(x, "cluster", NULL);
     } else {
         if (nw == 1) {
             err(x, s->line, "%s: the section header needs an id, as in [%s ID]", w[0], w[0]);
@@ -1131,12 +1180,12 @@ static void section(ctx_t *x, const corral__ini_section_t *s)
                 w[0], w[1]);
             goto done;
         }
-        obj = corral_xasprintf("%s %s", w[0], w[1]);
+        obj = set_obj(x, w[0], w[1]);
     }
-    x->obj = obj;
 
     /* A key given twice: report the later one, keep the first. */
-    bool *skip = corral_xcalloc(s->n_entries, sizeof(bool));
+    skip = s->n_entries <= 64 ? small_skip : corral_xcalloc(s->n_entries, sizeof(bool));
+    memset(skip, 0, s->n_entries * sizeof(bool));
     for (size_t i = 0; i < s->n_entries; i++)
         for (size_t j = 0; j < i; j++)
             if (!skip[j] && !strcmp(s->entries[i].key, s->entries[j].key)) {
@@ -1249,7 +1298,6 @@ static void section(ctx_t *x, const corral__ini_section_t *s)
             break;
         }
     }
-    free(skip);
 
     /* Keys a section cannot do without, reported at its header. A key that is
      * present with a bad value has its own error already. */
@@ -1282,8 +1330,8 @@ static void section(ctx_t *x, const corral__ini_section_t *s)
     }
 done:
     x->obj = NULL;
-    free(obj);
-    corral_strv_free(w);
+    if (skip != small_skip) free(skip);
+    if (copy != small) free(copy);
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -1443,6 +1491,16 @@ typedef struct graph {
     size_t n;
     int **adj; /* adjacency lists, -1 terminated is avoided: counts below */
     size_t *n_adj, *cap_adj;
+    /*
+     * Scratch for graph_path(), allocated once: a search marks what it
+     * reaches with its own stamp instead of clearing n entries, so that
+     * checking each new edge costs what the search visits, not the size of
+     * the graph (thousands of orders on 10,000 resources).
+     */
+    unsigned *seen; /* == stamp: reached by the current search */
+    unsigned stamp;
+    int *prev;
+    int *queue;
 } graph_t;
 
 static void graph_init(graph_t *g, size_t n)
@@ -1451,6 +1509,10 @@ static void graph_init(graph_t *g, size_t n)
     g->adj = corral_xcalloc(n, sizeof(*g->adj));
     g->n_adj = corral_xcalloc(n, sizeof(size_t));
     g->cap_adj = corral_xcalloc(n, sizeof(size_t));
+    g->seen = corral_xcalloc(n, sizeof(unsigned));
+    g->stamp = 0;
+    g->prev = corral_xcalloc(n, sizeof(int));
+    g->queue = corral_xcalloc(n, sizeof(int));
 }
 
 static void graph_free(graph_t *g)
@@ -1459,6 +1521,9 @@ static void graph_free(graph_t *g)
     free(g->adj);
     free(g->n_adj);
     free(g->cap_adj);
+    free(g->seen);
+    free(g->prev);
+    free(g->queue);
 }
 
 static void graph_add(graph_t *g, int a, int b)
@@ -1469,39 +1534,39 @@ static void graph_add(graph_t *g, int a, int b)
 }
 
 /* A path from `from` to `to` (inclusive) as a malloc'd array, or NULL. */
-static int *graph_path(const graph_t *g, int from, int to, size_t *len_out)
+static int *graph_path(graph_t *g, int from, int to, size_t *len_out)
 {
-    int *prev = corral_xmalloc(g->n * sizeof(int));
-    for (size_t i = 0; i < g->n; i++) prev[i] = -2;
-    int *queue = corral_xmalloc(g->n * sizeof(int));
+    if (++g->stamp == 0) { /* wrapped: forget every old mark */
+        memset(g->seen, 0, g->n * sizeof(unsigned));
+        g->stamp = 1;
+    }
+    const unsigned stamp = g->stamp;
     size_t qh = 0, qt = 0;
-    queue[qt++] = from;
-    prev[from] = -1;
+    g->queue[qt++] = from;
+    g->seen[from] = stamp;
+    g->prev[from] = -1;
     bool found = from == to;
     while (!found && qh < qt) {
-        int u = queue[qh++];
+        int u = g->queue[qh++];
         for (size_t i = 0; i < g->n_adj[u]; i++) {
             int v = g->adj[u][i];
-            if (prev[v] != -2) continue;
-            prev[v] = u;
+            if (g->seen[v] == stamp) continue;
+            g->seen[v] = stamp;
+            g->prev[v] = u;
             if (v == to) {
                 found = true;
                 break;
             }
-            queue[qt++] = v;
+            g->queue[qt++] = v;
         }
     }
-    int *path = NULL;
-    if (found) {
-        size_t len = 0;
-        for (int v = to; v != -1; v = prev[v]) len++;
-        path = corral_xmalloc(len * sizeof(int));
-        size_t i = len;
-        for (int v = to; v != -1; v = prev[v]) path[--i] = v;
-        *len_out = len;
-    }
-    free(prev);
-    free(queue);
+    if (!found) return NULL;
+    size_t len = 0;
+    for (int v = to; v != -1; v = g->prev[v]) len++;
+    int *path = corral_xmalloc(len * sizeof(int));
+    size_t i = len;
+    for (int v = to; v != -1; v = g->prev[v]) path[--i] = v;
+    *len_out = len;
     return path;
 }
 
@@ -1578,8 +1643,7 @@ static void check_loops(ctx_t *x)
         int *fp = NULL, *tp = NULL;
         size_t nf = ref_prims(c, o->first, &fp), nt = ref_prims(c, o->then, &tp);
         int fa = action_index(o->first_action), ta = action_index(o->then_action);
-        char *obj = corral_xasprintf("order %s", o->id);
-        x->obj = obj;
+        set_obj(x, "order", o->id);
         bool ok = true;
         for (size_t a = 0; ok && a < nf; a++)
             for (size_t b = 0; ok && b < nt; b++) {
@@ -1589,7 +1653,6 @@ static void check_loops(ctx_t *x)
                                    fp[a] * 4 + action_inverse(fa), true, o->line);
             }
         x->obj = NULL;
-        free(obj);
         free(fp);
         free(tp);
     }
@@ -1601,14 +1664,12 @@ static void check_loops(ctx_t *x)
         if (co->rsc.kind == CORRAL_REF_NONE || co->with.kind == CORRAL_REF_NONE) continue;
         int *rp = NULL, *wp = NULL;
         size_t nr = ref_prims(c, co->rsc, &rp), nwp = ref_prims(c, co->with, &wp);
-        char *obj = corral_xasprintf("colocation %s", co->id);
-        x->obj = obj;
+        set_obj(x, "colocation", co->id);
         bool ok = true;
         for (size_t a = 0; ok && a < nr; a++)
             for (size_t b = 0; ok && b < nwp; b++)
                 ok = loop_edge(x, &cg, rp[a], wp[b], false, co->line);
         x->obj = NULL;
-        free(obj);
         free(rp);
         free(wp);
     }
@@ -1625,8 +1686,7 @@ static void resolve_groups(ctx_t *x)
         corral_group_t *g = &c->groups[gi];
         raw_t *raw = &x->raw[K_GROUP][gi];
         if (raw->dup) continue;
-        char *obj = corral_xasprintf("group %s", g->id);
-        x->obj = obj;
+        const char *obj = set_obj(x, "group", g->id);
         g->members = corral_xcalloc(raw->n_list, sizeof(int));
         for (size_t i = 0; i < raw->n_list; i++) {
             const name_ref_t *nr = &raw->list[i];
@@ -1655,7 +1715,6 @@ static void resolve_groups(ctx_t *x)
             g->members[g->n_members++] = e->index;
         }
         x->obj = NULL;
-        free(obj);
     }
 }
 
@@ -1666,8 +1725,7 @@ static void resolve_clones(ctx_t *x)
         corral_clone_t *cl = &c->clones[ci];
         raw_t *raw = &x->raw[K_CLONE][ci];
         if (raw->dup) continue;
-        char *obj = corral_xasprintf("clone %s", cl->id);
-        x->obj = obj;
+        const char *obj = set_obj(x, "clone", cl->id);
         corral_ref_t r = resolve_rsc(x, &raw->a, "resource");
         if (r.kind == CORRAL_REF_CLONE) {
             err(x, raw->a.line, "%s: resource = '%s' is a clone; a clone cannot hold a clone", obj,
@@ -1708,7 +1766,6 @@ static void resolve_clones(ctx_t *x)
             warn(x, raw->promoted_keys_line,
                  "%s: promoted-max and promoted-per-node apply only when promotable = true", obj);
         x->obj = NULL;
-        free(obj);
     }
 }
 
@@ -1752,8 +1809,7 @@ static void resolve_constraints(ctx_t *x)
         corral_location_t *l = &c->locations[i];
         raw_t *raw = &x->raw[K_LOCATION][i];
         if (raw->dup) continue;
-        char *obj = corral_xasprintf("location %s", l->id);
-        x->obj = obj;
+        const char *obj = set_obj(x, "location", l->id);
         l->rsc = constraint_ref(x, &raw->a, "resource");
         if (raw->b.name) {
             const id_entry_t *e = id_find(x->node_ids, x->n_node_ids, raw->b.name);
@@ -1765,14 +1821,12 @@ static void resolve_constraints(ctx_t *x)
         }
         check_role(x, l->role, raw->role_line, l->rsc, "role");
         x->obj = NULL;
-        free(obj);
     }
     for (size_t i = 0; i < c->n_colocations; i++) {
         corral_colocation_t *co = &c->colocations[i];
         raw_t *raw = &x->raw[K_COLOCATION][i];
         if (raw->dup) continue;
-        char *obj = corral_xasprintf("colocation %s", co->id);
-        x->obj = obj;
+        const char *obj = set_obj(x, "colocation", co->id);
         co->rsc = constraint_ref(x, &raw->a, "resource");
         co->with = constraint_ref(x, &raw->b, "with");
         if (co->rsc.kind != CORRAL_REF_NONE && co->with.kind != CORRAL_REF_NONE) {
@@ -1788,14 +1842,12 @@ static void resolve_constraints(ctx_t *x)
         check_role(x, co->role, raw->role_line, co->rsc, "role");
         check_role(x, co->with_role, raw->with_role_line, co->with, "with-role");
         x->obj = NULL;
-        free(obj);
     }
     for (size_t i = 0; i < c->n_orders; i++) {
         corral_order_t *o = &c->orders[i];
         raw_t *raw = &x->raw[K_ORDER][i];
         if (raw->dup) continue;
-        char *obj = corral_xasprintf("order %s", o->id);
-        x->obj = obj;
+        const char *obj = set_obj(x, "order", o->id);
         o->first = constraint_ref(x, &raw->a, "first");
         o->then = constraint_ref(x, &raw->b, "then");
         if (o->first.kind != CORRAL_REF_NONE && o->then.kind != CORRAL_REF_NONE) {
@@ -1822,7 +1874,6 @@ static void resolve_constraints(ctx_t *x)
             }
         }
         x->obj = NULL;
-        free(obj);
     }
 }
 
@@ -2006,7 +2057,7 @@ static void check_agents(ctx_t *x, const corral_config_opts_t *opts)
     for (size_t i = 0; i < c->n_resources; i++) {
         corral_resource_t *r = &c->resources[i];
         if (!r->agent || x->raw[K_RESOURCE][i].dup) continue;
-        char *obj = corral_xasprintf("resource %s", r->id);
+        const char *obj = set_obj(x, "resource", r->id);
         const corral_agent_info_t *info = check_agent(x, reg, opts, obj, r->agent, r->agent_line,
                                                       CORRAL_AGENT_RESOURCE, &r->params, r->line);
         if (info) {
@@ -2039,48 +2090,87 @@ static void check_agents(ctx_t *x, const corral_config_opts_t *opts)
                 }
             }
         }
-        free(obj);
     }
+    x->obj = NULL;
     free(seen);
     for (size_t i = 0; i < c->n_fence_devices; i++) {
         corral_fence_device_t *f = &c->fence_devices[i];
         if (!f->agent || x->raw[K_FENCE][i].dup) continue;
-        char *obj = corral_xasprintf("fence %s", f->id);
+        const char *obj = set_obj(x, "fence", f->id);
         check_agent(x, reg, opts, obj, f->agent, f->agent_line, CORRAL_AGENT_FENCE, &f->params,
                     f->line);
-        free(obj);
     }
+    x->obj = NULL;
     corral_registry_free(own);
 }
 
 /* ---------------------------------------------------------------- canonical form */
 
+/*
+ * One section's lines, "key = value" each, NUL-terminated one after the
+ * other in a buffer that every section reuses: the canonical form of a big
+ * config has tens of thousands of lines, and a string allocated for each
+ * was most of what computing the digest cost.
+ */
 typedef struct lines {
-    char **v;
+    corral_buf_t text;
+    size_t *off; /* where each line starts in text */
     size_t n, cap;
 } lines_t;
 
+static void line_put(lines_t *l, const char *prefix, const char *key, const char *value)
+{
+    CORRAL_PUSH(l->off, l->n, l->cap, l->text.len);
+    corral_buf_append(&l->text, prefix);
+    corral_buf_append(&l->text, key);
+    corral_buf_append_n(&l->text, " = ", 3);
+    corral_buf_append(&l->text, value);
+    corral_buf_append_n(&l->text, "", 1); /* the line's NUL, kept in text */
+}
+
 static void line_add(lines_t *l, const char *key, const char *value)
 {
-    CORRAL_PUSH(l->v, l->n, l->cap, corral_xasprintf("%s = %s", key, value));
+    line_put(l, "", key, value);
 }
 
 static void line_addf(lines_t *l, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void line_addf(lines_t *l, const char *key, const char *fmt, ...)
 {
+    char small[128];
     va_list ap;
     va_start(ap, fmt);
-    char *v = NULL;
-    if (vasprintf(&v, fmt, ap) < 0) v = NULL;
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
-    line_add(l, key, v ? v : "");
-    free(v);
+    if (n < 0) {
+        line_put(l, "", key, "");
+    } else if ((size_t)n < sizeof(small)) {
+        line_put(l, "", key, small);
+    } else {
+        char *big = corral_xmalloc((size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        line_put(l, "", key, big);
+        free(big);
+    }
+}
+
+static void lines_free(lines_t *l)
+{
+    corral_buf_free(&l->text);
+    free(l->off);
+    *l = (lines_t){0};
 }
 
 static int str_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int line_cmp(const void *a, const void *b, void *text)
+{
+    return strcmp((const char *)text + *(const size_t *)a, (const char *)text + *(const size_t *)b);
 }
 
 /* Write a value, wrapping long ones on indented continuation lines. */
@@ -2089,7 +2179,8 @@ static void put_value_line(corral_buf_t *b, const char *line)
     const size_t wrap = 120;
     size_t len = strlen(line);
     if (len <= wrap) {
-        corral_buf_printf(b, "%s\n", line);
+        corral_buf_append_n(b, line, len);
+        corral_buf_append_n(b, "\n", 1);
         return;
     }
     size_t col = 0;
@@ -2101,10 +2192,7 @@ static void put_value_line(corral_buf_t *b, const char *line)
             corral_buf_append(b, "\n   ");
             col = 3;
         }
-        if (col && col != 3)
-            corral_buf_append(b, " ");
-        else if (col == 3)
-            corral_buf_append(b, " ");
+        if (col) corral_buf_append(b, " ");
         corral_buf_append_n(b, p, wl);
         col += wl + 1;
         p += wl;
@@ -2113,17 +2201,21 @@ static void put_value_line(corral_buf_t *b, const char *line)
     corral_buf_append(b, "\n");
 }
 
-static void flush_section(corral_buf_t *b, const char *header, lines_t *l)
+/* "[KIND ID]" (or "[KIND]" when id is NULL), the lines sorted, a blank line; l is emptied. */
+static void flush_section(corral_buf_t *b, const char *kind, const char *id, lines_t *l)
 {
-    qsort(l->v, l->n, sizeof(*l->v), str_cmp);
-    corral_buf_printf(b, "[%s]\n", header);
-    for (size_t i = 0; i < l->n; i++) {
-        put_value_line(b, l->v[i]);
-        free(l->v[i]);
+    qsort_r(l->off, l->n, sizeof(*l->off), line_cmp, l->text.s);
+    corral_buf_append_n(b, "[", 1);
+    corral_buf_append(b, kind);
+    if (id) {
+        corral_buf_append_n(b, " ", 1);
+        corral_buf_append(b, id);
     }
-    corral_buf_append(b, "\n");
-    free(l->v);
-    *l = (lines_t){0};
+    corral_buf_append_n(b, "]\n", 2);
+    for (size_t i = 0; i < l->n; i++) put_value_line(b, l->text.s + l->off[i]);
+    corral_buf_append_n(b, "\n", 1);
+    l->n = 0;
+    l->text.len = 0;
 }
 
 static void dur(char *out, size_t n, uint32_t ms)
@@ -2154,11 +2246,7 @@ static void put_meta(lines_t *l, const corral_meta_t *m)
 
 static void put_kvs(lines_t *l, const char *prefix, const corral_kvlist_t *kv)
 {
-    for (size_t i = 0; i < kv->n; i++) {
-        char *k = corral_xasprintf("%s%s", prefix, kv->items[i].key);
-        line_add(l, k, kv->items[i].value);
-        free(k);
-    }
+    for (size_t i = 0; i < kv->n; i++) line_put(l, prefix, kv->items[i].key, kv->items[i].value);
 }
 
 static void put_ops(lines_t *l, const corral_op_spec_t *ops, size_t n, bool stonith)
@@ -2224,7 +2312,7 @@ char *corral_config_canonical(const corral_config_t *c)
     static const char *const ok[] = {"mandatory", "optional", "serialize"};
     corral_buf_t b = {0};
     lines_t l = {0};
-    char buf[32], h[600];
+    char buf[32];
     const corral_cluster_opts_t *o = &c->cluster;
 
     line_add(&l, "name", o->name);
@@ -2254,7 +2342,7 @@ char *corral_config_canonical(const corral_config_t *c)
     if (o->lua_path) line_add(&l, "lua-path", o->lua_path);
     if (o->ocf_root) line_add(&l, "ocf-root", o->ocf_root);
     if (o->fence_agents_path) line_add(&l, "fence-agents-path", o->fence_agents_path);
-    flush_section(&b, "cluster", &l);
+    flush_section(&b, "cluster", NULL, &l);
 
     sorted_t *s = sort_ids(c->nodes, c->n_nodes, sizeof(*c->nodes));
     for (size_t i = 0; i < c->n_nodes; i++) {
@@ -2263,8 +2351,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "maintenance", bool_str(n->maintenance));
         put_kvs(&l, "attr.", &n->attrs);
         put_kvs(&l, "capacity.", &n->capacity);
-        snprintf(h, sizeof(h), "node %s", n->name);
-        flush_section(&b, h, &l);
+        flush_section(&b, "node", n->name, &l);
     }
     free(s);
 
@@ -2284,8 +2371,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "requires", req[rq]);
         line_add(&l, "multiple-active", ma[r->multiple_active]);
         put_kvs(&l, "uses.", &r->uses);
-        snprintf(h, sizeof(h), "resource %s", r->id);
-        flush_section(&b, h, &l);
+        flush_section(&b, "resource", r->id, &l);
     }
     free(s);
 
@@ -2298,8 +2384,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "resources", m.s ? m.s : "");
         corral_buf_free(&m);
         put_meta(&l, &g->meta);
-        snprintf(h, sizeof(h), "group %s", g->id);
-        flush_section(&b, h, &l);
+        flush_section(&b, "group", g->id, &l);
     }
     free(s);
 
@@ -2318,8 +2403,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "interleave", bool_str(cl->interleave));
         line_add(&l, "notify", bool_str(cl->notify));
         put_meta(&l, &cl->meta);
-        snprintf(h, sizeof(h), "clone %s", cl->id);
-        flush_section(&b, h, &l);
+        flush_section(&b, "clone", cl->id, &l);
     }
     free(s);
 
@@ -2333,8 +2417,7 @@ char *corral_config_canonical(const corral_config_t *c)
             line_add(&l, "node", c->nodes[lo->node].name);
         line_add(&l, "score", score_str(lo->score, buf, sizeof(buf)));
         if (lo->role) line_add(&l, "role", role_names[lo->role]);
-        snprintf(h, sizeof(h), "location %s", lo->id);
-        flush_section(&b, h, &l);
+        flush_section(&b, "location", lo->id, &l);
     }
     free(s);
 
@@ -2346,8 +2429,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "score", score_str(co->score, buf, sizeof(buf)));
         if (co->role) line_add(&l, "role", role_names[co->role]);
         if (co->with_role) line_add(&l, "with-role", role_names[co->with_role]);
-        snprintf(h, sizeof(h), "colocation %s", co->id);
-        flush_section(&b, h, &l);
+        flush_section(&b, "colocation", co->id, &l);
     }
     free(s);
 
@@ -2361,8 +2443,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "then-action", od->then_action);
         if (od->kind != CORRAL_ORDER_SERIALIZE)
             line_add(&l, "symmetrical", bool_str(od->symmetrical));
-        snprintf(h, sizeof(h), "order %s", od->id);
-        flush_section(&b, h, &l);
+        flush_section(&b, "order", od->id, &l);
     }
     free(s);
 
@@ -2403,10 +2484,10 @@ char *corral_config_canonical(const corral_config_t *c)
         dur(buf, sizeof(buf), f->delay_max_ms);
         line_add(&l, "delay-max", buf);
         put_ops(&l, f->ops, f->n_ops, o->stonith_enabled);
-        snprintf(h, sizeof(h), "fence %s", f->id);
-        flush_section(&b, h, &l);
+        flush_section(&b, "fence", f->id, &l);
     }
     free(s);
+    lines_free(&l);
     return corral_buf_take(&b);
 }
 

@@ -75,22 +75,59 @@ static void error(reader_t *r, const char *fmt, ...)
     if (r->cur >= 0) r->doc->sections[r->cur].broken = true;
 }
 
+/* ---- the document's string storage ---- */
+
+struct corral__ini_chunk {
+    corral__ini_chunk_t *next;
+    size_t used, size;
+    char data[];
+};
+
+/* n bytes of the document's storage. */
+static char *doc_alloc(corral__ini_doc_t *d, size_t n)
+{
+    corral__ini_chunk_t *c = d->chunks;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > 65536 ? n : 65536;
+        c = corral_xmalloc(sizeof(*c) + size);
+        c->used = 0;
+        c->size = size;
+        c->next = d->chunks;
+        d->chunks = c;
+    }
+    char *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+/* A copy of s[0..n) with a NUL, in the document's storage. */
+static char *doc_strndup(corral__ini_doc_t *d, const char *s, size_t n)
+{
+    char *p = doc_alloc(d, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
 /* libinih's scan: stop at one of `chars`, or at an inline ';' that follows whitespace. */
 static const char *find_chars_or_comment(const char *s, const char *chars)
 {
     bool was_space = false;
-    while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
+    for (; *s; s++) {
+        for (const char *c = chars; c && *c; c++)
+            if (*s == *c) return s;
+        if (was_space && *s == ';') return s;
         was_space = isspace((unsigned char)*s);
-        s++;
     }
     return s;
 }
 
-static void push_section(reader_t *r, char *header)
+static void push_section(reader_t *r, const char *header, size_t len)
 {
     corral__ini_doc_t *d = r->doc;
     corral_grow((void **)&d->sections, &d->cap_sections, d->n_sections + 1, sizeof(*d->sections));
-    d->sections[d->n_sections] = (corral__ini_section_t){.header = header, .line = r->line};
+    d->sections[d->n_sections] = (corral__ini_section_t){
+        .header = doc_strndup(d, header, len), .line = r->line, .first = d->n_entries};
     r->cur = (long)d->n_sections++;
 }
 
@@ -115,7 +152,7 @@ static void classify(reader_t *r, char *buf)
             corral__diag_add(r->diags, r->file, r->line, true,
                              "'%s' is indented, so it continues the value of %s above (write a "
                              "key at the start of its line)",
-                             copy, r->doc->sections[r->cur].entries[r->pending].key);
+                             copy, r->doc->entries[r->pending].key);
             free(copy);
         }
         return;
@@ -130,7 +167,7 @@ static void classify(reader_t *r, char *buf)
             error(r, "the section header has no closing ']'");
             return;
         }
-        push_section(r, corral_xstrndup(t + 1, (size_t)(e - t - 1)));
+        push_section(r, t + 1, (size_t)(e - t - 1));
         r->have_prev_name = false;
         const char *rest = e + 1;
         while (*rest && isspace((unsigned char)*rest)) rest++;
@@ -190,11 +227,14 @@ static int handler(void *user, const char *section, const char *name, const char
     (void)section; /* the reader's own record knows keyless sections and long headers too */
     if (r->kind == LINE_CONT) {
         if (!r->has_pending) return 1;
-        corral__ini_entry_t *e = &r->doc->sections[r->cur].entries[r->pending];
+        corral__ini_entry_t *e = &r->doc->entries[r->pending];
         if (*value) {
-            char *joined =
-                *e->value ? corral_xasprintf("%s %s", e->value, value) : corral_xstrdup(value);
-            free(e->value);
+            /* The joined value is a new string; the old one stays unused in the storage. */
+            size_t a = strlen(e->value), sep = a ? 1 : 0, b = strlen(value);
+            char *joined = doc_alloc(r->doc, a + sep + b + 1);
+            memcpy(joined, e->value, a);
+            if (sep) joined[a] = ' ';
+            memcpy(joined + a + sep, value, b + 1);
             e->value = joined;
         }
         return 1;
@@ -213,11 +253,13 @@ static int handler(void *user, const char *section, const char *name, const char
         error(r, "'%s' comes before any [section] header", name);
         return 1;
     }
-    corral__ini_section_t *s = &r->doc->sections[r->cur];
-    corral_grow((void **)&s->entries, &s->cap_entries, s->n_entries + 1, sizeof(*s->entries));
-    s->entries[s->n_entries] = (corral__ini_entry_t){
-        .key = corral_xstrdup(name), .value = corral_xstrdup(value), .line = r->line};
-    r->pending = s->n_entries++;
+    corral__ini_doc_t *d = r->doc;
+    corral_grow((void **)&d->entries, &d->cap_entries, d->n_entries + 1, sizeof(*d->entries));
+    d->entries[d->n_entries] = (corral__ini_entry_t){.key = doc_strndup(d, name, strlen(name)),
+                                                     .value = doc_strndup(d, value, strlen(value)),
+                                                     .line = r->line};
+    d->sections[r->cur].n_entries++; /* a section's entries are the ones read under it */
+    r->pending = d->n_entries++;
     r->has_pending = true;
     return 1;
 }
@@ -242,20 +284,20 @@ int corral__ini_read(const char *file, const char *text, corral__ini_doc_t *doc,
         r.line = 0;
         error(&r, "libinih failed (%d)", rc);
     }
+    /* The entries array no longer moves: point each section at its own. */
+    for (size_t i = 0; i < doc->n_sections; i++)
+        doc->sections[i].entries = doc->entries + doc->sections[i].first;
     return r.errors;
 }
 
 void corral__ini_doc_free(corral__ini_doc_t *doc)
 {
-    for (size_t i = 0; i < doc->n_sections; i++) {
-        corral__ini_section_t *s = &doc->sections[i];
-        for (size_t j = 0; j < s->n_entries; j++) {
-            free(s->entries[j].key);
-            free(s->entries[j].value);
-        }
-        free(s->entries);
-        free(s->header);
+    while (doc->chunks) {
+        corral__ini_chunk_t *next = doc->chunks->next;
+        free(doc->chunks);
+        doc->chunks = next;
     }
     free(doc->sections);
+    free(doc->entries);
     *doc = (corral__ini_doc_t){0};
 }

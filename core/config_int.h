@@ -16,25 +16,38 @@
 
 /** One `key = value`, continuation lines already joined (space-separated). */
 typedef struct corral__ini_entry {
-    char *key;
-    char *value;
-    int line; /**< the key's own (first) line */
+    char *key;   /**< owned by the document (its string storage) */
+    char *value; /**< owned by the document */
+    int line;    /**< the key's own (first) line */
 } corral__ini_entry_t;
 
 /** One `[KIND ID]` section, possibly without keys. */
 typedef struct corral__ini_section {
-    char *header; /**< the text between the brackets, as written; NULL before any header */
-    int line;     /**< the header's line; 0 before any header */
+    char *header; /**< the text between the brackets, as written (owned by the document) */
+    int line;     /**< the header's line */
     bool broken;  /**< a line of it could not be read: skip checks that would only echo that */
-    corral__ini_entry_t *entries;
+    corral__ini_entry_t *entries; /**< n_entries of the document's entries, set once read */
     size_t n_entries;
-    size_t cap_entries;
+    size_t first; /**< index of its first entry in the document's entries */
 } corral__ini_section_t;
 
+/** A block of the document's string storage. */
+typedef struct corral__ini_chunk corral__ini_chunk_t;
+
+/**
+ * The document. Its strings live in a few large blocks and its entries in
+ * one array, freed together: a 10,000-resource config has tens of
+ * thousands of keys, and an allocation for each key, value and section was
+ * much of what reading one cost.
+ */
 typedef struct corral__ini_doc {
     corral__ini_section_t *sections;
     size_t n_sections;
     size_t cap_sections;
+    corral__ini_entry_t *entries; /**< every section's entries, in file order */
+    size_t n_entries;
+    size_t cap_entries;
+    corral__ini_chunk_t *chunks; /**< string storage, newest first */
 } corral__ini_doc_t;
 
 /**

@@ -179,7 +179,9 @@ typedef struct ws {
 } ws_t;
 
 /* sched_unpack.c */
-int corral__sched_unpack(ws_t *w, const corral_config_t *cfg, const corral_status_t *st);
+/* explain: record the parts of every score (explanations); false skips that work. */
+int corral__sched_unpack(ws_t *w, const corral_config_t *cfg, const corral_status_t *st,
+                         bool explain);
 void corral__sched_free(ws_t *w);
 void corral__sched_part(ws_t *w, int row, int node, int except, corral_score_t score, int kind,
                         int src, int line, char *detail);

@@ -121,10 +121,20 @@ bool corral__sched_rule_match(const ws_t *w, const corral_rule_t *rule, int node
     return !rule->any;
 }
 
+/* A node by name: a binary search of the nodes in name order (every active-on name asks). */
 static int node_index(const ws_t *w, const char *name)
 {
-    for (int i = 0; i < w->n_nodes; i++)
-        if (!strcmp(w->nodes[i].name, name)) return i;
+    int lo = 0, hi = w->n_nodes;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        int n = w->node_by_name_rank[mid];
+        int d = strcmp(w->nodes[n].name, name);
+        if (!d) return n;
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return -1;
 }
 
@@ -730,19 +740,20 @@ static corral_score_t effective_failcount(const ws_t *w, const corral_resource_t
     return f->count;
 }
 
-static void unpack_scores(ws_t *w)
+static void unpack_scores(ws_t *w, bool explain)
 {
     const corral_config_t *c = w->cfg;
     w->n_rows = w->n_units + (int)c->n_clones;
     size_t cells = (size_t)w->n_rows * (size_t)w->n_nodes;
     w->score = corral_xcalloc(cells + 1, sizeof(corral_score_t));
     w->allowed = corral_xcalloc(cells + 1, 1);
-    w->row_head = corral_xmalloc(((size_t)w->n_rows + 1) * sizeof(int));
-    w->row_unit = corral_xmalloc(((size_t)w->n_rows + 1) * sizeof(int));
-    for (int i = 0; i < w->n_rows; i++) {
-        w->row_head[i] = -1;
-        w->row_unit[i] = i < w->n_units ? i : -1;
+    /* No row_head, no parts: the bookkeeping is skipped when nobody will read it. */
+    if (explain) {
+        w->row_head = corral_xmalloc(((size_t)w->n_rows + 1) * sizeof(int));
+        for (int i = 0; i < w->n_rows; i++) w->row_head[i] = -1;
     }
+    w->row_unit = corral_xmalloc(((size_t)w->n_rows + 1) * sizeof(int));
+    for (int i = 0; i < w->n_rows; i++) w->row_unit[i] = i < w->n_units ? i : -1;
     if (!c->cluster.symmetric)
         for (size_t k = 0; k < cells; k++) w->score[k] = -INF;
     for (size_t i = 0; i < c->n_clones; i++) w->items[w->clone_item[i]].row = w->n_units + (int)i;
@@ -807,6 +818,7 @@ void corral__sched_stickiness(ws_t *w, int ui)
             0)
         return;
     w->score[k] = corral_score_add(w->score[k], u->stickiness);
+    if (!w->row_head) return; /* the rest only explains it */
     const corral_meta_t *m = NULL;
     for (int j = 0; j < 3 && !m; j++) {
         const corral_meta_t *mm = meta_chain(w, u->prim, j);
@@ -859,7 +871,7 @@ static void index_status(ws_t *w)
     free(sorted);
 }
 
-int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_t *st)
+int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_t *st, bool explain)
 {
     memset(w, 0, sizeof(*w));
     w->cfg = c;
@@ -908,7 +920,7 @@ int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_
                 c->clones[it->index].meta.priority_set ? c->clones[it->index].meta.priority : 0;
     }
     unpack_unit_states(w);
-    unpack_scores(w);
+    unpack_scores(w, explain);
     for (int ui = 0; ui < w->n_units; ui++)
         if (w->units[ui].clone < 0) corral__sched_stickiness(w, ui);
 

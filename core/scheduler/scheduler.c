@@ -17,21 +17,15 @@ int corral_schedule(const corral_config_t *config, const corral_status_t *status
     if (!config || !status || !transition_out) return -EINVAL;
     corral_explanation_t *e = corral_xcalloc(1, sizeof(*e));
     ws_t *w = &e->w;
-    int rc = corral__sched_unpack(w, config, status);
-    if (rc < 0) {
-        corral__sched_free(w);
-        free(e);
-        return rc;
-    }
     /*
      * Parts are recorded only when someone will read them: the daemon's
      * hot path skips the bookkeeping (row_head NULL means "don't record").
      */
-    if (!explanation_out) {
-        for (size_t i = 0; i < w->n_parts; i++) free(w->parts[i].detail);
-        w->n_parts = 0;
-        free(w->row_head);
-        w->row_head = NULL;
+    int rc = corral__sched_unpack(w, config, status, explanation_out != NULL);
+    if (rc < 0) {
+        corral__sched_free(w);
+        free(e);
+        return rc;
     }
     corral__sched_assign(w);
     corral_transition_t *t = corral_transition_new();
