@@ -2113,19 +2113,26 @@ static void check_agents(ctx_t *x, const corral_config_opts_t *opts)
  * was most of what computing the digest cost.
  */
 typedef struct lines {
-    corral_buf_t text;
+    char *text; /* the lines, each with its NUL */
+    size_t len, cap;
     size_t *off; /* where each line starts in text */
-    size_t n, cap;
+    size_t n, cap_off;
 } lines_t;
 
 static void line_put(lines_t *l, const char *prefix, const char *key, const char *value)
 {
-    CORRAL_PUSH(l->off, l->n, l->cap, l->text.len);
-    corral_buf_append(&l->text, prefix);
-    corral_buf_append(&l->text, key);
-    corral_buf_append_n(&l->text, " = ", 3);
-    corral_buf_append(&l->text, value);
-    corral_buf_append_n(&l->text, "", 1); /* the line's NUL, kept in text */
+    size_t pl = strlen(prefix), kl = strlen(key), vl = strlen(value);
+    CORRAL_PUSH(l->off, l->n, l->cap_off, l->len);
+    corral_grow((void **)&l->text, &l->cap, l->len + pl + kl + 3 + vl + 1, 1);
+    char *p = l->text + l->len;
+    memcpy(p, prefix, pl);
+    p += pl;
+    memcpy(p, key, kl);
+    p += kl;
+    memcpy(p, " = ", 3);
+    p += 3;
+    memcpy(p, value, vl + 1);
+    l->len += pl + kl + 3 + vl + 1;
 }
 
 static void line_add(lines_t *l, const char *key, const char *value)
@@ -2158,7 +2165,7 @@ static void line_addf(lines_t *l, const char *key, const char *fmt, ...)
 
 static void lines_free(lines_t *l)
 {
-    corral_buf_free(&l->text);
+    free(l->text);
     free(l->off);
     *l = (lines_t){0};
 }
@@ -2204,7 +2211,7 @@ static void put_value_line(corral_buf_t *b, const char *line)
 /* "[KIND ID]" (or "[KIND]" when id is NULL), the lines sorted, a blank line; l is emptied. */
 static void flush_section(corral_buf_t *b, const char *kind, const char *id, lines_t *l)
 {
-    qsort_r(l->off, l->n, sizeof(*l->off), line_cmp, l->text.s);
+    qsort_r(l->off, l->n, sizeof(*l->off), line_cmp, l->text);
     corral_buf_append_n(b, "[", 1);
     corral_buf_append(b, kind);
     if (id) {
@@ -2212,10 +2219,10 @@ static void flush_section(corral_buf_t *b, const char *kind, const char *id, lin
         corral_buf_append(b, id);
     }
     corral_buf_append_n(b, "]\n", 2);
-    for (size_t i = 0; i < l->n; i++) put_value_line(b, l->text.s + l->off[i]);
+    for (size_t i = 0; i < l->n; i++) put_value_line(b, l->text + l->off[i]);
     corral_buf_append_n(b, "\n", 1);
     l->n = 0;
-    l->text.len = 0;
+    l->len = 0;
 }
 
 static void dur(char *out, size_t n, uint32_t ms)

@@ -109,6 +109,15 @@ static char *doc_strndup(corral__ini_doc_t *d, const char *s, size_t n)
     return p;
 }
 
+/*
+ * isspace() in the C locale, as libinih's own scans see it (corral never
+ * sets a locale), without a call per character.
+ */
+static inline bool is_space(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 /* libinih's scan: stop at one of `chars`, or at an inline ';' that follows whitespace. */
 static const char *find_chars_or_comment(const char *s, const char *chars)
 {
@@ -117,7 +126,7 @@ static const char *find_chars_or_comment(const char *s, const char *chars)
         for (const char *c = chars; c && *c; c++)
             if (*s == *c) return s;
         if (was_space && *s == ';') return s;
-        was_space = isspace((unsigned char)*s);
+        was_space = is_space(*s);
     }
     return s;
 }
@@ -134,7 +143,7 @@ static void push_section(reader_t *r, const char *header, size_t len)
 static void classify(reader_t *r, char *buf)
 {
     const char *t = buf;
-    while (*t && isspace((unsigned char)*t)) t++;
+    while (*t && is_space(*t)) t++;
     r->kind = LINE_OTHER;
     if (!*t || strchr(ini_start_comment_prefixes, *t)) return;
     if (r->have_prev_name && t > buf) {
@@ -144,9 +153,9 @@ static void classify(reader_t *r, char *buf)
         *(char *)find_chars_or_comment(t, NULL) = '\0';
         /* "    priority = 5" under a key is a continuation, not a key: say so. */
         const char *w = t;
-        while (*w && !isspace((unsigned char)*w) && *w != '=') w++;
+        while (*w && !is_space(*w) && *w != '=') w++;
         const char *eq = w;
-        while (*eq && isspace((unsigned char)*eq)) eq++;
+        while (*eq && is_space(*eq)) eq++;
         if (r->has_pending && w > t && eq > w && *eq == '=') {
             char *copy = corral_trim(corral_xstrdup(t));
             corral__diag_add(r->diags, r->file, r->line, true,
@@ -170,7 +179,7 @@ static void classify(reader_t *r, char *buf)
         push_section(r, t + 1, (size_t)(e - t - 1));
         r->have_prev_name = false;
         const char *rest = e + 1;
-        while (*rest && isspace((unsigned char)*rest)) rest++;
+        while (*rest && is_space(*rest)) rest++;
         if (*rest && *rest != ';' && *rest != '#')
             error(r, "unexpected text '%s' after the section header", rest);
         return;
@@ -185,7 +194,7 @@ static void classify(reader_t *r, char *buf)
         return;
     }
     const char *ne = e;
-    while (ne > t && isspace((unsigned char)ne[-1])) ne--;
+    while (ne > t && is_space(ne[-1])) ne--;
     r->have_prev_name = ne > t;
     r->kind = LINE_KEY;
 }

@@ -291,13 +291,58 @@ typedef struct reader {
     int errors;
 } reader_t;
 
+/* Whitespace as corral_split_words() has it. */
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The words of value as the list (duplicates once), read in place: one allocation per name. */
 static void names_set(corral_namelist_t *l, const char *value, int line)
 {
     corral_namelist_clear(l);
     l->line = line;
-    char **w = corral_split_words(value, NULL);
-    for (size_t i = 0; w[i]; i++) corral_namelist_add(l, w[i]);
-    corral_strv_free(w);
+    size_t n = 0;
+    for (const char *p = value; *p;) {
+        while (is_blank(*p)) p++;
+        if (!*p) break;
+        n++;
+        while (*p && !is_blank(*p)) p++;
+    }
+    if (!n) return;
+    l->names = corral_xcalloc(n, sizeof(char *));
+    for (const char *p = value; *p;) {
+        while (is_blank(*p)) p++;
+        if (!*p) break;
+        const char *start = p;
+        while (*p && !is_blank(*p)) p++;
+        char *name = corral_xstrndup(start, (size_t)(p - start));
+        if (corral_namelist_has(l, name))
+            free(name);
+        else
+            l->names[l->n++] = name;
+    }
+}
+
+/*
+ * Split a section header into words in place (whitespace as isspace() in
+ * the C locale, as sscanf's %s has it): the first three in w[], the count
+ * returned.
+ */
+static size_t header_words(char *h, char *w[3])
+{
+    size_t n = 0;
+    char *p = h;
+    for (;;) {
+        while (*p == ' ' || (*p >= '\t' && *p <= '\r')) p++;
+        if (!*p) break;
+        char *start = p;
+        while (*p && !(*p == ' ' || (*p >= '\t' && *p <= '\r'))) p++;
+        if (n < 3) w[n] = start;
+        n++;
+        if (*p) *p++ = '\0';
+    }
+    return n;
 }
 
 static void bad(reader_t *r, int line, const char *hdr, const char *what, const char *key,
@@ -442,11 +487,18 @@ int corral_status_load_string(const char *name, const char *text, corral_status_
             }
             continue;
         }
-        char kind[200] = "", id[200] = "", extra[200] = "";
-        int nw = sscanf(sec->header, "%199s %199s %199s", kind, id, extra);
+        /* The header's words, cut in a copy (a line holds 199 bytes: the stack will do). */
+        char small[256];
+        size_t hl = strlen(sec->header);
+        char *copy = hl < sizeof(small) ? small : corral_xmalloc(hl + 1);
+        memcpy(copy, sec->header, hl + 1);
+        char *w[3] = {NULL, NULL, NULL};
+        size_t nw = header_words(copy, w);
+        const char *kind = nw > 0 ? w[0] : "", *id = nw > 1 ? w[1] : "";
         bool ok = (nw == 1 && !strcmp(kind, "quorum")) ||
                   (nw == 2 && (!strcmp(kind, "node") || !strcmp(kind, "resource")));
         if (!ok) {
+            if (copy != small) free(copy);
             diag_add(diags, name, sec->line, false,
                      "unknown section [%s] (expected [quorum], [node NAME] or [resource ID])",
                      sec->header);
@@ -475,6 +527,7 @@ int corral_status_load_string(const char *name, const char *text, corral_status_
         }
         for (size_t j = 0; j < sec->n_entries; j++)
             read_entry(&r, sec->header, kind, node, res, &sec->entries[j]);
+        if (copy != small) free(copy);
     }
     r.errors += find_duplicates(&r);
     corral__ini_doc_free(&doc);
