@@ -1125,6 +1125,57 @@ static size_t header_words(char *h, char *w[3])
     return n;
 }
 
+/* Give one kind's model and raw arrays room for n objects, allocated once, at that size. */
+static void presize_kind(ctx_t *x, enum kind k, void **arr, size_t size, size_t n)
+{
+    if (!n) return;
+    *arr = corral_xcalloc(n, size);
+    x->cap[k] = n;
+    x->raw[k] = corral_xcalloc(n, sizeof(raw_t));
+    x->cap_raw[k] = n;
+}
+
+/*
+ * Count the sections of each kind before reading them, so that each kind's
+ * arrays are allocated once at their size instead of being copied as they
+ * double (10,000 resources: megabytes copied and touched for nothing).
+ */
+static void presize(ctx_t *x, const corral__ini_doc_t *doc)
+{
+    size_t n[K__COUNT] = {0};
+    for (size_t i = 0; i < doc->n_sections; i++) {
+        const char *h = doc->sections[i].header;
+        if (!h) continue;
+        while (*h == ' ' || *h == '\t' || *h == '\n' || *h == '\r') h++;
+        size_t len = strcspn(h, " \t\n\r");
+        for (int k = 0; k < K__COUNT; k++)
+            if (!strncmp(h, kind_names[k], len) && !kind_names[k][len]) {
+                n[k]++;
+                break;
+            }
+    }
+    corral_config_t *c = x->c;
+    presize_kind(x, K_NODE, (void **)&c->nodes, sizeof(*c->nodes), n[K_NODE]);
+    presize_kind(x, K_RESOURCE, (void **)&c->resources, sizeof(*c->resources), n[K_RESOURCE]);
+    presize_kind(x, K_GROUP, (void **)&c->groups, sizeof(*c->groups), n[K_GROUP]);
+    presize_kind(x, K_CLONE, (void **)&c->clones, sizeof(*c->clones), n[K_CLONE]);
+    presize_kind(x, K_LOCATION, (void **)&c->locations, sizeof(*c->locations), n[K_LOCATION]);
+    presize_kind(x, K_COLOCATION, (void **)&c->colocations, sizeof(*c->colocations),
+                 n[K_COLOCATION]);
+    presize_kind(x, K_ORDER, (void **)&c->orders, sizeof(*c->orders), n[K_ORDER]);
+    presize_kind(x, K_FENCE, (void **)&c->fence_devices, sizeof(*c->fence_devices), n[K_FENCE]);
+    size_t total = 0;
+    for (int k = 0; k < K__COUNT; k++) total += n[k];
+    if (total) { /* every object but the cluster's own section is in ids and the order */
+        x->ids = corral_xcalloc(total, sizeof(*x->ids));
+        x->cap_ids = total;
+        x->order = corral_xcalloc(total, sizeof(*x->order));
+        x->cap_order = total;
+        x->order_kind = corral_xcalloc(total, sizeof(*x->order_kind));
+        x->cap_order_kind = total;
+    }
+}
+
 static void section(ctx_t *x, const corral__ini_section_t *s)
 {
     corral_config_t *c = x->c;
@@ -1487,72 +1538,118 @@ static bool ref_promotable(const corral_config_t *c, corral_ref_t r)
 
 /* ---------------------------------------------------------------- loops */
 
+/*
+ * The graphs the loop checks search. A graph has `width` nodes per
+ * primitive (4 for actions: start, stop, promote, demote; 1 for
+ * colocations), addressed from outside by key = primitive * width + k.
+ * Only primitives an edge names get nodes (a slot), in the order they are
+ * met: of 10,000 primitives a few hundred are ordered or colocated, and
+ * nodes for all of them would be most of what checking costs.
+ */
+typedef struct gnode {
+    int *adj; /* successors (node numbers) */
+    uint32_t n_adj, cap_adj;
+    unsigned seen; /* == the graph's stamp: reached by the current search */
+    int prev;      /* the node it was reached from */
+} gnode_t;
+
 typedef struct graph {
-    size_t n;
-    int **adj; /* adjacency lists, -1 terminated is avoided: counts below */
-    size_t *n_adj, *cap_adj;
-    /*
-     * Scratch for graph_path(), allocated once: a search marks what it
-     * reaches with its own stamp instead of clearing n entries, so that
-     * checking each new edge costs what the search visits, not the size of
-     * the graph (thousands of orders on 10,000 resources).
-     */
-    unsigned *seen; /* == stamp: reached by the current search */
-    unsigned stamp;
-    int *prev;
+    int width;
+    /* width 4: every primitive's own start -> promote and demote -> stop, implied */
+    bool actions;
+    int *slot_of; /* primitive -> slot, or -1 */
+    int *prim_of; /* slot -> primitive */
+    size_t n_slots, cap_slots;
+    gnode_t *nodes; /* slot * width + k */
+    size_t cap_nodes;
     int *queue;
+    size_t cap_queue;
+    /* A search marks with a new stamp instead of clearing every mark. */
+    unsigned stamp;
 } graph_t;
 
-static void graph_init(graph_t *g, size_t n)
+static void graph_init(graph_t *g, size_t n_prims, int width, bool actions)
 {
-    g->n = n;
-    g->adj = corral_xcalloc(n, sizeof(*g->adj));
-    g->n_adj = corral_xcalloc(n, sizeof(size_t));
-    g->cap_adj = corral_xcalloc(n, sizeof(size_t));
-    g->seen = corral_xcalloc(n, sizeof(unsigned));
-    g->stamp = 0;
-    g->prev = corral_xcalloc(n, sizeof(int));
-    g->queue = corral_xcalloc(n, sizeof(int));
+    *g = (graph_t){.width = width, .actions = actions};
+    g->slot_of = corral_xmalloc((n_prims ? n_prims : 1) * sizeof(int));
+    for (size_t i = 0; i < n_prims; i++) g->slot_of[i] = -1;
 }
 
 static void graph_free(graph_t *g)
 {
-    for (size_t i = 0; i < g->n; i++) free(g->adj[i]);
-    free(g->adj);
-    free(g->n_adj);
-    free(g->cap_adj);
-    free(g->seen);
-    free(g->prev);
+    for (size_t i = 0; i < g->n_slots * (size_t)g->width; i++) free(g->nodes[i].adj);
+    free(g->nodes);
+    free(g->slot_of);
+    free(g->prim_of);
     free(g->queue);
 }
 
-static void graph_add(graph_t *g, int a, int b)
+/* The node of a key, its primitive given a slot if it has none yet. */
+static int graph_node(graph_t *g, int key)
 {
-    for (size_t i = 0; i < g->n_adj[a]; i++)
-        if (g->adj[a][i] == b) return;
-    CORRAL_PUSH(g->adj[a], g->n_adj[a], g->cap_adj[a], b);
+    int prim = key / g->width;
+    if (g->slot_of[prim] < 0) {
+        size_t w = (size_t)g->width, n = g->n_slots * w;
+        corral_grow((void **)&g->prim_of, &g->cap_slots, g->n_slots + 1, sizeof(int));
+        corral_grow((void **)&g->nodes, &g->cap_nodes, n + w, sizeof(gnode_t));
+        corral_grow((void **)&g->queue, &g->cap_queue, n + w, sizeof(int));
+        memset(&g->nodes[n], 0, w * sizeof(gnode_t));
+        g->prim_of[g->n_slots] = prim;
+        g->slot_of[prim] = (int)g->n_slots++;
+    }
+    return g->slot_of[prim] * g->width + key % g->width;
 }
 
-/* A path from `from` to `to` (inclusive) as a malloc'd array, or NULL. */
-static int *graph_path(graph_t *g, int from, int to, size_t *len_out)
+static int graph_key(const graph_t *g, int node)
 {
+    return g->prim_of[node / g->width] * g->width + node % g->width;
+}
+
+static void graph_add(graph_t *g, int a_key, int b_key)
+{
+    int a = graph_node(g, a_key), b = graph_node(g, b_key);
+    gnode_t *na = &g->nodes[a];
+    for (uint32_t i = 0; i < na->n_adj; i++)
+        if (na->adj[i] == b) return;
+    if (na->n_adj == na->cap_adj) {
+        na->cap_adj = na->cap_adj ? 2 * na->cap_adj : 4;
+        na->adj = corral_xrealloc(na->adj, na->cap_adj * sizeof(int));
+    }
+    na->adj[na->n_adj++] = b;
+}
+
+/* The implied successor of node u in an action graph, or -1. */
+static int implied_next(const graph_t *g, int u)
+{
+    if (!g->actions) return -1;
+    if (u % 4 == 0) return u + 2; /* start before promote */
+    if (u % 4 == 3) return u - 2; /* demote before stop */
+    return -1;
+}
+
+/* A path of keys from `from` to `to` (inclusive) as a malloc'd array, or NULL. */
+static int *graph_path(graph_t *g, int from_key, int to_key, size_t *len_out)
+{
+    int from = graph_node(g, from_key), to = graph_node(g, to_key);
     if (++g->stamp == 0) { /* wrapped: forget every old mark */
-        memset(g->seen, 0, g->n * sizeof(unsigned));
+        for (size_t i = 0; i < g->n_slots * (size_t)g->width; i++) g->nodes[i].seen = 0;
         g->stamp = 1;
     }
     const unsigned stamp = g->stamp;
     size_t qh = 0, qt = 0;
     g->queue[qt++] = from;
-    g->seen[from] = stamp;
-    g->prev[from] = -1;
+    g->nodes[from].seen = stamp;
+    g->nodes[from].prev = -1;
     bool found = from == to;
     while (!found && qh < qt) {
         int u = g->queue[qh++];
-        for (size_t i = 0; i < g->n_adj[u]; i++) {
-            int v = g->adj[u][i];
-            if (g->seen[v] == stamp) continue;
-            g->seen[v] = stamp;
-            g->prev[v] = u;
+        int implied = implied_next(g, u);
+        /* The implied edge first, as if it were the first of the stored ones. */
+        for (uint32_t i = implied < 0 ? 1 : 0; i <= g->nodes[u].n_adj; i++) {
+            int v = i == 0 ? implied : g->nodes[u].adj[i - 1];
+            if (g->nodes[v].seen == stamp) continue;
+            g->nodes[v].seen = stamp;
+            g->nodes[v].prev = u;
             if (v == to) {
                 found = true;
                 break;
@@ -1562,10 +1659,10 @@ static int *graph_path(graph_t *g, int from, int to, size_t *len_out)
     }
     if (!found) return NULL;
     size_t len = 0;
-    for (int v = to; v != -1; v = g->prev[v]) len++;
+    for (int v = to; v != -1; v = g->nodes[v].prev) len++;
     int *path = corral_xmalloc(len * sizeof(int));
     size_t i = len;
-    for (int v = to; v != -1; v = g->prev[v]) path[--i] = v;
+    for (int v = to; v != -1; v = g->nodes[v].prev) path[--i] = graph_key(g, v);
     *len_out = len;
     return path;
 }
@@ -1620,12 +1717,8 @@ static void check_loops(ctx_t *x)
     corral_config_t *c = x->c;
     size_t np = c->n_resources;
     graph_t og, cg;
-    graph_init(&og, np * 4);
-    graph_init(&cg, np);
-    for (size_t p = 0; p < np; p++) {
-        graph_add(&og, (int)p * 4 + 0, (int)p * 4 + 2); /* start before promote */
-        graph_add(&og, (int)p * 4 + 3, (int)p * 4 + 1); /* demote before stop */
-    }
+    graph_init(&og, np, 4, true);
+    graph_init(&cg, np, 1, false);
     for (size_t gi = 0; gi < c->n_groups; gi++) {
         const corral_group_t *g = &c->groups[gi];
         for (size_t i = 1; i < g->n_members; i++) {
@@ -2209,8 +2302,20 @@ static void put_value_line(corral_buf_t *b, const char *line)
 }
 
 /* "[KIND ID]" (or "[KIND]" when id is NULL), the lines sorted, a blank line; l is emptied. */
-static void flush_section(corral_buf_t *b, const char *kind, const char *id, lines_t *l)
+/*
+ * Where the canonical text goes: kept whole (corral_config_canonical), or,
+ * for the digest, hashed section by section so that the text of a big
+ * config is never held at once.
+ */
+typedef struct canon_out {
+    corral_buf_t text;
+    struct sha256_ctx *hash; /* NULL: keep the text */
+} canon_out_t;
+
+/* "[KIND ID]" (or "[KIND]" when id is NULL), the lines sorted, a blank line; l is emptied. */
+static void flush_section(canon_out_t *out, const char *kind, const char *id, lines_t *l)
 {
+    corral_buf_t *b = &out->text;
     qsort_r(l->off, l->n, sizeof(*l->off), line_cmp, l->text);
     corral_buf_append_n(b, "[", 1);
     corral_buf_append(b, kind);
@@ -2223,6 +2328,10 @@ static void flush_section(corral_buf_t *b, const char *kind, const char *id, lin
     corral_buf_append_n(b, "\n", 1);
     l->n = 0;
     l->len = 0;
+    if (out->hash) {
+        sha256_update(out->hash, b->len, (const uint8_t *)b->s);
+        b->len = 0; /* the buffer is reused for the next section */
+    }
 }
 
 static void dur(char *out, size_t n, uint32_t ms)
@@ -2310,14 +2419,14 @@ static void put_rule(lines_t *l, const corral_rule_t *r)
     corral_buf_free(&b);
 }
 
-char *corral_config_canonical(const corral_config_t *c)
+/* The canonical form of c, section by section, into out. */
+static void canonical_write(const corral_config_t *c, canon_out_t *out)
 {
     static const char *const nq[] = {"stop", "freeze", "ignore", "demote", "fence"};
     static const char *const ps[] = {"default", "utilization", "balanced"};
     static const char *const req[] = {"", "nothing", "quorum", "fencing"};
     static const char *const ma[] = {"stop_start", "stop_only", "block"};
     static const char *const ok[] = {"mandatory", "optional", "serialize"};
-    corral_buf_t b = {0};
     lines_t l = {0};
     char buf[32];
     const corral_cluster_opts_t *o = &c->cluster;
@@ -2349,7 +2458,7 @@ char *corral_config_canonical(const corral_config_t *c)
     if (o->lua_path) line_add(&l, "lua-path", o->lua_path);
     if (o->ocf_root) line_add(&l, "ocf-root", o->ocf_root);
     if (o->fence_agents_path) line_add(&l, "fence-agents-path", o->fence_agents_path);
-    flush_section(&b, "cluster", NULL, &l);
+    flush_section(out, "cluster", NULL, &l);
 
     sorted_t *s = sort_ids(c->nodes, c->n_nodes, sizeof(*c->nodes));
     for (size_t i = 0; i < c->n_nodes; i++) {
@@ -2358,7 +2467,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "maintenance", bool_str(n->maintenance));
         put_kvs(&l, "attr.", &n->attrs);
         put_kvs(&l, "capacity.", &n->capacity);
-        flush_section(&b, "node", n->name, &l);
+        flush_section(out, "node", n->name, &l);
     }
     free(s);
 
@@ -2378,7 +2487,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "requires", req[rq]);
         line_add(&l, "multiple-active", ma[r->multiple_active]);
         put_kvs(&l, "uses.", &r->uses);
-        flush_section(&b, "resource", r->id, &l);
+        flush_section(out, "resource", r->id, &l);
     }
     free(s);
 
@@ -2391,7 +2500,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "resources", m.s ? m.s : "");
         corral_buf_free(&m);
         put_meta(&l, &g->meta);
-        flush_section(&b, "group", g->id, &l);
+        flush_section(out, "group", g->id, &l);
     }
     free(s);
 
@@ -2410,7 +2519,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "interleave", bool_str(cl->interleave));
         line_add(&l, "notify", bool_str(cl->notify));
         put_meta(&l, &cl->meta);
-        flush_section(&b, "clone", cl->id, &l);
+        flush_section(out, "clone", cl->id, &l);
     }
     free(s);
 
@@ -2424,7 +2533,7 @@ char *corral_config_canonical(const corral_config_t *c)
             line_add(&l, "node", c->nodes[lo->node].name);
         line_add(&l, "score", score_str(lo->score, buf, sizeof(buf)));
         if (lo->role) line_add(&l, "role", role_names[lo->role]);
-        flush_section(&b, "location", lo->id, &l);
+        flush_section(out, "location", lo->id, &l);
     }
     free(s);
 
@@ -2436,7 +2545,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "score", score_str(co->score, buf, sizeof(buf)));
         if (co->role) line_add(&l, "role", role_names[co->role]);
         if (co->with_role) line_add(&l, "with-role", role_names[co->with_role]);
-        flush_section(&b, "colocation", co->id, &l);
+        flush_section(out, "colocation", co->id, &l);
     }
     free(s);
 
@@ -2450,7 +2559,7 @@ char *corral_config_canonical(const corral_config_t *c)
         line_add(&l, "then-action", od->then_action);
         if (od->kind != CORRAL_ORDER_SERIALIZE)
             line_add(&l, "symmetrical", bool_str(od->symmetrical));
-        flush_section(&b, "order", od->id, &l);
+        flush_section(out, "order", od->id, &l);
     }
     free(s);
 
@@ -2491,23 +2600,34 @@ char *corral_config_canonical(const corral_config_t *c)
         dur(buf, sizeof(buf), f->delay_max_ms);
         line_add(&l, "delay-max", buf);
         put_ops(&l, f->ops, f->n_ops, o->stonith_enabled);
-        flush_section(&b, "fence", f->id, &l);
+        flush_section(out, "fence", f->id, &l);
     }
     free(s);
     lines_free(&l);
-    return corral_buf_take(&b);
+}
+
+char *corral_config_canonical(const corral_config_t *c)
+{
+    canon_out_t out = {0};
+    canonical_write(c, &out);
+    return corral_buf_take(&out.text);
 }
 
 static void compute_digest(corral_config_t *c)
 {
-    char *text = corral_config_canonical(c);
     struct sha256_ctx h;
     uint8_t d[SHA256_DIGEST_SIZE];
     sha256_init(&h);
-    sha256_update(&h, strlen(text), (const uint8_t *)text);
+    canon_out_t out = {.hash = &h};
+    canonical_write(c, &out);
+    corral_buf_free(&out.text);
     sha256_digest(&h, sizeof(d), d);
-    for (size_t i = 0; i < sizeof(d); i++) snprintf(c->digest + 2 * i, 3, "%02x", d[i]);
-    free(text);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(d); i++) {
+        c->digest[2 * i] = hex[d[i] >> 4];
+        c->digest[2 * i + 1] = hex[d[i] & 15];
+    }
+    c->digest[2 * sizeof(d)] = '\0';
 }
 
 /* ---------------------------------------------------------------- load and free */
@@ -2584,6 +2704,7 @@ int corral_config_load_string(const char *name, const char *text, const corral_c
     size_t first_diag = diags->n;
     corral__ini_doc_t doc = {0};
     x.errors += corral__ini_read(name, text, &doc, diags);
+    presize(&x, &doc);
     for (size_t i = 0; i < doc.n_sections; i++)
         if (doc.sections[i].header) section(&x, &doc.sections[i]);
     corral__ini_doc_free(&doc);

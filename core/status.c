@@ -477,6 +477,11 @@ int corral_status_load_string(const char *name, const char *text, corral_status_
     memset(&doc, 0, sizeof(doc));
     size_t cap_res = 0;
     r.errors += corral__ini_read(name, text, &doc, diags);
+    /* Room for every section at once (at most that many resources): no copying as it grows. */
+    if (doc.n_sections) {
+        cap_res = doc.n_sections;
+        r.st->resources = corral_xcalloc(cap_res, sizeof(*r.st->resources));
+    }
     for (size_t i = 0; i < doc.n_sections; i++) {
         const corral__ini_section_t *sec = &doc.sections[i];
         if (!sec->header) {

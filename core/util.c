@@ -173,9 +173,13 @@ int corral_read_file(const char *path, char **data_out, size_t *len_out)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -errno;
     corral_buf_t b = {0};
-    char chunk[8192];
+    /* A regular file's size is known: one buffer of that size, read into directly. */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+        corral_grow((void **)&b.s, &b.cap, (size_t)sb.st_size + 1, 1);
     for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (b.cap - b.len < 2) corral_grow((void **)&b.s, &b.cap, b.len + 8192, 1);
+        ssize_t n = read(fd, b.s + b.len, b.cap - b.len - 1);
         if (n < 0) {
             if (errno == EINTR) continue;
             int e = -errno;
@@ -184,9 +188,11 @@ int corral_read_file(const char *path, char **data_out, size_t *len_out)
             return e;
         }
         if (n == 0) break;
-        corral_buf_append_n(&b, chunk, (size_t)n);
+        b.len += (size_t)n;
     }
     close(fd);
+    if (!b.s) corral_grow((void **)&b.s, &b.cap, 1, 1);
+    b.s[b.len] = '\0';
     if (len_out) *len_out = b.len;
     *data_out = corral_buf_take(&b);
     return 0;
