@@ -14,7 +14,7 @@
  * actions' processes are the fork server's children.
  *
  * usage: bench_executor [--quick] [--seconds S] [--resources N] [--interval MS]
- *                       [--only native|lua|ocf|monitors] [--no-forkserver]
+ *                       [--only native|lua|ocf|monitors] [--no-forkserver] [--forked-server]
  * Prints figures only; the goals are in README.md.
  */
 #include "executor.h"
@@ -34,47 +34,12 @@
 
 #define OCF_DUMMY "/usr/lib/ocf/resource.d/pacemaker/Dummy"
 
-/*
- * "bench-null": the thinnest native agent (a stat of its state file for
- * monitor), registered in-process like a loaded plugin. The shipped `dummy`
- * rewrites and fsyncs its state file on every action, monitors included;
- * this one shows what the executor and the runner cost by themselves.
- */
-static int null_start(const corral_op_t *op)
-{
-    return CORRAL_OCF_SUCCESS;
-}
-
-static int null_monitor(const corral_op_t *op)
-{
-    const char *p = op->param(op, "state");
-    /* Look, as a monitor would; the answer is "running" either way. */
-    if (p) (void)access(p, F_OK);
-    return CORRAL_OCF_SUCCESS;
-}
-
-static const corral_param_spec_t null_params[] = {
-    {.name = "state", .type = CORRAL_PARAM_STRING, .description = "a path it looks at"},
-    {.name = NULL},
-};
-
-static const corral_resource_plugin_t null_agent = {
-    .abi_major = CORRAL_ABI_MAJOR,
-    .abi_minor = CORRAL_ABI_MINOR,
-    .size = sizeof(corral_resource_plugin_t),
-    .name = "bench-null",
-    .version = "1",
-    .description = "executor benchmark: does nothing",
-    .params = null_params,
-    .start = null_start,
-    .stop = null_start,
-    .monitor = null_monitor,
-};
-
 static qb_loop_t *loop;
 static corral_registry_t *reg;
 static char tmpdir[256];
 static unsigned long results, failures;
+/* The minimal process's floor (ms CPU per fork + exit + wait) of the last fork_floor(). */
+static double floor_minimal = -1;
 
 static void on_result(void *ud, const corral_exec_event_t *ev)
 {
@@ -117,31 +82,52 @@ static double self_cpu_s(void)
 }
 
 /*
- * CPU seconds of the executor's fork server and its reaped children (the
- * actions' processes are its children, not ours), from /proc; 0 without one.
+ * The executor's fork server's /proc/PID/stat fields 10-17 (minflt, cminflt,
+ * majflt, cmajflt, utime, stime, cutime, cstime): its reaped children are
+ * the actions' processes. All 0 without a server.
  */
-static double fs_cpu_part(const corral_executor_t *ex, bool kids)
+static void fs_stat(const corral_executor_t *ex, unsigned long long t[8])
 {
+    memset(t, 0, 8 * sizeof(*t));
     pid_t pid = corral_executor_forkserver_pid(ex);
-    if (pid <= 0) return 0;
+    if (pid <= 0) return;
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
-    if (!f) return 0;
+    if (!f) return;
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
     const char *p = strrchr(buf, ')');
-    if (!p) return 0;
-    /* After the command: state (field 3) ... utime, stime, cutime, cstime (fields 14-17). */
-    unsigned long long t[4] = {0};
+    if (!p) return;
+    /* After the command: state is field 3. */
     int field = 2;
     for (const char *q = p + 1; *q && field < 17; q++) {
         if (*q != ' ') continue;
         field++;
-        if (field >= 14) t[field - 14] = strtoull(q + 1, NULL, 10);
+        if (field >= 10) t[field - 10] = strtoull(q + 1, NULL, 10);
     }
-    return (double)(kids ? t[2] + t[3] : t[0] + t[1]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of the fork server itself, or of its reaped children (`kids`). */
+static double fs_cpu_part(const corral_executor_t *ex, bool kids)
+{
+    unsigned long long t[8];
+    fs_stat(ex, t);
+    return (double)(kids ? t[6] + t[7] : t[4] + t[5]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Minor page faults: [0] this process, [1] the fork server, [2] the actions' processes. */
+static void faults(const corral_executor_t *ex, double out[3])
+{
+    unsigned long long t[8];
+    fs_stat(ex, t);
+    struct rusage s, c;
+    getrusage(RUSAGE_SELF, &s);
+    getrusage(RUSAGE_CHILDREN, &c);
+    out[0] = (double)s.ru_minflt;
+    out[1] = (double)t[0];
+    out[2] = (double)c.ru_minflt + (double)t[1];
 }
 
 static double fs_cpu_s(const corral_executor_t *ex)
@@ -234,6 +220,25 @@ static void exec_or_die(corral_executor_t *ex, const brsc_t *r, const char *agen
 
 /* --no-forkserver, or the "daemon forks" comparison line: every action forked from this process. */
 static bool no_fs;
+/* --forked-server, or its comparison lines: the fork server is a fork of this process, not the
+ * corral-forksrv program. */
+static bool forked_server;
+/* What forked the last executor's actions, for the figures' labels. */
+static char server_kind[64];
+
+static void note_server(const corral_executor_t *ex)
+{
+    pid_t pid = corral_executor_forkserver_pid(ex);
+    char path[64], exe[512];
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+    ssize_t n = pid > 0 ? readlink(path, exe, sizeof(exe) - 1) : -1;
+    if (pid <= 0)
+        snprintf(server_kind, sizeof(server_kind), "this process forks");
+    else if (n > 0 && (exe[n] = '\0', strstr(exe, "corral-forksrv")))
+        snprintf(server_kind, sizeof(server_kind), "server: corral-forksrv");
+    else
+        snprintf(server_kind, sizeof(server_kind), "server: a fork of this process");
+}
 
 static corral_executor_t *new_executor(unsigned limit, bool every)
 {
@@ -245,15 +250,26 @@ static corral_executor_t *new_executor(unsigned limit, bool every)
                                 .report_every_monitor = every,
                                 .no_forkserver = no_fs};
     corral_executor_t *ex = NULL;
-    if (corral_executor_new(loop, reg, &o, &callbacks, &ex) != 0) {
+    /* Set but empty: no corral-forksrv program (action.h). */
+    char *saved = getenv("CORRAL_FORKSRV") ? corral_xstrdup(getenv("CORRAL_FORKSRV")) : NULL;
+    if (forked_server) setenv("CORRAL_FORKSRV", "", 1);
+    int rc = corral_executor_new(loop, reg, &o, &callbacks, &ex);
+    if (saved)
+        setenv("CORRAL_FORKSRV", saved, 1);
+    else
+        unsetenv("CORRAL_FORKSRV");
+    free(saved);
+    if (rc != 0) {
         fprintf(stderr, "bench: cannot create the executor\n");
         exit(1);
     }
+    note_server(ex);
     return ex;
 }
 
-/* The last run_cycles' CPU seconds: executor process, fork server, action processes. */
-static double split[3];
+/* The last run_cycles' CPU seconds and minor faults: executor process, fork server, action
+ * processes. */
+static double split[3], split_faults[3];
 
 static const char *const cycle[] = {"start", "monitor", "monitor", "monitor", "stop"};
 #define CYCLE_LEN 5
@@ -271,12 +287,16 @@ static double run_cycles(const char *agent, unsigned n, unsigned cycles, unsigne
     double c0 = all_cpu_s(ex), t0 = now_s();
     double p0[3] = {self_cpu_s(), fs_cpu_part(ex, false),
                     cpu_s() - self_cpu_s() + fs_cpu_part(ex, true)};
+    double f0[3];
+    faults(ex, f0);
     run_until_idle(ex, true);
     double t = now_s() - t0;
     if (cpu_out) *cpu_out = all_cpu_s(ex) - c0;
     split[0] = self_cpu_s() - p0[0];
     split[1] = fs_cpu_part(ex, false) - p0[1];
     split[2] = cpu_s() - self_cpu_s() + fs_cpu_part(ex, true) - p0[2];
+    faults(ex, split_faults);
+    for (int i = 0; i < 3; i++) split_faults[i] -= f0[i];
     corral_executor_free(ex);
     free(r);
     return t;
@@ -305,8 +325,10 @@ static void throughput(const char *label, const char *agent, unsigned actions)
            agent, total, t, total / t, cpu * 1000 / total, failures ? " (SOME FAILED)" : "");
     printf("  %-8s %-22s (executor process %.2f ms, fork server %.2f ms, action processes %.2f "
            "ms)\n",
-           "", no_fs ? "(daemon forks)" : "", split[0] * 1000 / total, split[1] * 1000 / total,
+           "", server_kind, split[0] * 1000 / total, split[1] * 1000 / total,
            split[2] * 1000 / total);
+    printf("  %-8s %-22s (minor page faults per action: %.1f, %.1f, %.1f)\n", "", "",
+           split_faults[0] / total, split_faults[1] / total, split_faults[2] / total);
 }
 
 /* The same sequence as run_cycles for one resource, by a shell loop calling the agent directly. */
@@ -367,31 +389,109 @@ static void monitors(const char *agent, unsigned n, unsigned interval_ms, double
     run_for(ex, seconds);
     double cpu = all_cpu_s(ex) - c0, self = self_cpu_s() - s0, wall = now_s() - w0;
     unsigned long runs = results - before;
-    printf("  %-10s %u resources monitored every %u ms, %.0f s: %lu monitor runs (%.1f/s), "
-           "CPU %.2f s = %.2f%% of one core (executor process alone %.2f%%), %.2f ms CPU/run%s\n",
-           agent, n, interval_ms, wall, runs, runs / wall, cpu, 100 * cpu / wall, 100 * self / wall,
-           runs ? cpu * 1000 / runs : 0.0, failures ? " (SOME FAILED)" : "");
+    printf("  %-10s %u resources monitored every %u ms, %.0f s (%s): %lu monitor runs "
+           "(%.1f/s), CPU %.2f s = %.2f%% of one core (executor process alone %.2f%%), %.2f ms "
+           "CPU/run%s\n",
+           agent, n, interval_ms, wall, server_kind, runs, runs / wall, cpu, 100 * cpu / wall,
+           100 * self / wall, runs ? cpu * 1000 / runs : 0.0, failures ? " (SOME FAILED)" : "");
+    if (floor_minimal >= 0)
+        printf("  %-10s the floor for as many runs (a minimal process's fork + exit + wait, "
+               "%.3f ms): %.2f%% of one core\n",
+               "", floor_minimal, floor_minimal * (runs / wall) / 10);
     corral_executor_free(ex);
     free(r);
 }
 
-/*
- * The floor on this machine: CPU per fork()+_exit()+waitpid() of this
- * process while it is still small (as the fork server is). No action that
- * runs in its own process can cost less.
- */
-static void fork_floor(void)
+/* ---- the floor ---- */
+
+#define FLOOR_REPEATS 5
+#define FLOOR_FORKS   200
+
+static int cmp_double(const void *a, const void *b)
 {
-    const int n = 200;
-    double c0 = cpu_s();
-    for (int i = 0; i < n; i++) {
-        pid_t pid = fork();
-        if (pid == 0) _exit(0);
-        if (pid < 0) return;
-        waitpid(pid, NULL, 0);
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median CPU ms of one fork + exit + wait by `prog` (a bench_forkfloor), over the repeats. */
+static double run_floor_prog(const char *prog, double each[FLOOR_REPEATS])
+{
+    for (int r = 0; r < FLOOR_REPEATS; r++) {
+        char *cmd = corral_xasprintf("'%s' %d", prog, FLOOR_FORKS);
+        FILE *p = popen(cmd, "r");
+        free(cmd);
+        each[r] = -1;
+        if (!p) return -1;
+        if (fscanf(p, "%lf", &each[r]) != 1) each[r] = -1;
+        if (pclose(p) != 0 || each[r] < 0) return -1;
     }
-    printf("floor: fork + exit + wait of this process at start: %.2f ms CPU each\n",
-           (cpu_s() - c0) * 1000 / n);
+    double sorted[FLOOR_REPEATS];
+    memcpy(sorted, each, sizeof(sorted));
+    qsort(sorted, FLOOR_REPEATS, sizeof(double), cmp_double);
+    return sorted[FLOOR_REPEATS / 2];
+}
+
+/* The same, by this process (13 shared libraries, small heap: as the fork server is). */
+static double floor_self(double each[FLOOR_REPEATS])
+{
+    for (int r = 0; r < FLOOR_REPEATS; r++) {
+        double c0 = cpu_s();
+        for (int i = 0; i < FLOOR_FORKS; i++) {
+            pid_t pid = fork();
+            if (pid == 0) _exit(0);
+            if (pid < 0) return -1;
+            waitpid(pid, NULL, 0);
+        }
+        each[r] = (cpu_s() - c0) * 1000 / FLOOR_FORKS;
+    }
+    double sorted[FLOOR_REPEATS];
+    memcpy(sorted, each, sizeof(sorted));
+    qsort(sorted, FLOOR_REPEATS, sizeof(double), cmp_double);
+    return sorted[FLOOR_REPEATS / 2];
+}
+
+static void print_floor_line(const char *what, double median, const double each[FLOOR_REPEATS])
+{
+    if (median < 0) {
+        printf("  %-34s could not be measured\n", what);
+        return;
+    }
+    printf("  %-34s %.3f ms CPU per fork (median of", what, median);
+    for (int r = 0; r < FLOOR_REPEATS; r++) printf(" %.3f", each[r]);
+    printf("); 100 forks/s: %.1f%% of one core\n", median * 10);
+}
+
+static void print_uptime(const char *when)
+{
+    FILE *p = popen("uptime", "r");
+    char line[256] = "";
+    if (p) {
+        if (!fgets(line, sizeof(line), p)) line[0] = '\0';
+        pclose(p);
+    }
+    line[strcspn(line, "\n")] = '\0';
+    printf("uptime %s: %s\n", when, line[0] ? line : "(unavailable)");
+}
+
+/*
+ * The floor on this machine: CPU per fork()+_exit()+waitpid() of a minimal
+ * process (static where it could be built so, and dynamic against libc
+ * alone) and of this process, FLOOR_REPEATS runs of FLOOR_FORKS each. No
+ * action that runs in its own process can cost less; 100 monitor runs per
+ * second (1,000 resources every 10 s) cost at least 100 of these.
+ */
+static void fork_floor(const char *when)
+{
+    double each[FLOOR_REPEATS];
+    printf("floor (%s; %d runs of %d forks):\n", when, FLOOR_REPEATS, FLOOR_FORKS);
+    double m = run_floor_prog(BENCH_BIN_DIR "/bench_forkfloor", each);
+    print_floor_line(BENCH_FLOOR_STATIC ? "minimal static process:" : "minimal process:", m, each);
+    if (m >= 0) floor_minimal = m;
+    m = run_floor_prog(BENCH_BIN_DIR "/bench_forkfloor_dyn", each);
+    print_floor_line("minimal dynamic process (libc):", m, each);
+    if (floor_minimal < 0) floor_minimal = m;
+    m = floor_self(each);
+    print_floor_line("this process (the benchmark):", m, each);
 }
 
 int main(int argc, char **argv)
@@ -411,18 +511,22 @@ int main(int argc, char **argv)
             interval = (unsigned)atoi(argv[++i]);
         } else if (strcmp(argv[i], "--no-forkserver") == 0) {
             no_fs = true;
+        } else if (strcmp(argv[i], "--forked-server") == 0) {
+            forked_server = true;
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
             fprintf(stderr, "usage: bench_executor [--quick] [--seconds S] [--resources N] "
-                            "[--interval MS] [--only native|lua|ocf|monitors] [--no-forkserver]\n");
+                            "[--interval MS] [--only native|lua|ocf|monitors] [--no-forkserver] "
+                            "[--forked-server]\n");
             return 2;
         }
     }
     if (quick) seconds = seconds < 10 ? seconds : 10;
 
-    /* Uninstalled: the build tree's plugins, and this directory for benchdummy.lua. */
-    setenv("CORRAL_PLUGIN_PATH", BENCH_PLUGIN_DIR, 0);
+    /* Uninstalled: the build tree's plugins and bench-null's, and this directory for
+     * benchdummy.lua. */
+    setenv("CORRAL_PLUGIN_PATH", BENCH_PLUGIN_DIR ":" BENCH_NULL_DIR, 0);
     setenv("CORRAL_LUA_PATH", BENCH_LUA_DIR, 0);
     corral_log_init("bench_executor", CORRAL_LOG_STDERR, LOG_WARNING, NULL);
 
@@ -431,11 +535,11 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
-    fork_floor();
+    print_uptime("at start");
+    fork_floor("at start");
     loop = qb_loop_create();
     corral_registry_settings_t s = {.state_dir = tmpdir};
-    if (corral_registry_new(&s, &reg) != 0 ||
-        corral_registry_add_resource(reg, &null_agent, "bench_executor", NULL) != 0) {
+    if (corral_registry_new(&s, &reg) != 0) {
         fprintf(stderr, "bench: cannot create the registry\n");
         return 1;
     }
@@ -451,8 +555,12 @@ int main(int argc, char **argv)
                "concurrency):\n");
     if (!only || strcmp(only, "native") == 0) {
         throughput("native", "bench-null", quick ? 800 : 4000);
-        if (!no_fs) {
-            /* The same, every action forked from this process (as before the fork server). */
+        if (!no_fs && !forked_server) {
+            /* The same with the fork server forked from this process (as before corral-forksrv),
+             * then with every action forked from this process (as before the fork server). */
+            forked_server = true;
+            throughput("native", "bench-null", quick ? 800 : 4000);
+            forked_server = false;
             no_fs = true;
             throughput("native", "bench-null", quick ? 800 : 4000);
             no_fs = false;
@@ -467,9 +575,16 @@ int main(int argc, char **argv)
     if (!only || strcmp(only, "monitors") == 0) {
         printf("recurring monitors:\n");
         monitors("bench-null", nres, interval, seconds);
+        if (!no_fs && !forked_server) {
+            forked_server = true;
+            monitors("bench-null", nres, interval, seconds);
+            forked_server = false;
+        }
         monitors("dummy", nres, interval, seconds);
     }
 
+    fork_floor("at the end");
+    print_uptime("at the end");
     corral_registry_free(reg);
     qb_loop_destroy(loop);
     char *cmd = corral_xasprintf("rm -rf '%s'", tmpdir);
