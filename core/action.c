@@ -2,11 +2,13 @@
 #include "action.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -246,27 +248,51 @@ static const char *get_str(reader_t *r)
     return s;
 }
 
-static void get_kv(reader_t *r, corral_kvlist_t *l)
+/* A decimal count or time from the message (digits only; what strtoul would give, without
+ * touching libc's locale tables in the child). */
+static unsigned long get_num(const char *s)
+{
+    unsigned long v = 0;
+    while (s && *s >= '0' && *s <= '9' && v < ULONG_MAX / 16)
+        v = v * 10 + (unsigned long)(*s++ - '0');
+    return v;
+}
+
+/*
+ * Up to this many parameters (and as many meta) are decoded into the
+ * caller's arrays: the fork server's child then allocates nothing before
+ * the agent runs (each heap page it wrote would be a copy-on-write fault).
+ */
+#define KV_LOCAL 32
+
+typedef struct decoded {
+    corral_action_req_t req;
+    corral_kvlist_t params, meta;
+    corral_kv_t local[2][KV_LOCAL];
+} decoded_t;
+
+static void get_kv(reader_t *r, corral_kvlist_t *l, corral_kv_t *local)
 {
     const char *n = get_str(r);
-    size_t count = n ? (size_t)strtoul(n, NULL, 10) : 0;
+    size_t count = n ? (size_t)get_num(n) : 0;
     l->items = NULL;
     l->n = 0;
     if (count > (size_t)(r->end - r->p)) r->bad = true;
     if (r->bad || count == 0) return;
-    l->items = corral_xcalloc(count, sizeof(*l->items));
+    l->items = count <= KV_LOCAL ? local : corral_xcalloc(count, sizeof(*l->items));
     for (size_t i = 0; i < count && !r->bad; i++) {
         l->items[i].key = (char *)get_str(r);
         l->items[i].value = (char *)get_str(r);
+        l->items[i].line = 0;
         l->n++;
     }
 }
 
 /* The request back from the bytes; the strings point into `msg`. false when malformed. */
-static bool decode_req(const void *msg, size_t len, corral_action_req_t *req,
-                       corral_kvlist_t *params, corral_kvlist_t *meta)
+static bool decode_req(const void *msg, size_t len, decoded_t *d)
 {
     reader_t r = {.p = msg, .end = (const char *)msg + len};
+    corral_action_req_t *req = &d->req;
     memset(req, 0, sizeof(*req));
     req->agent = get_str(&r);
     const char *kind = get_str(&r);
@@ -275,34 +301,37 @@ static bool decode_req(const void *msg, size_t len, corral_action_req_t *req,
     req->node = get_str(&r);
     req->action = get_str(&r);
     const char *iv = get_str(&r), *to = get_str(&r);
-    req->interval_ms = iv ? (uint32_t)strtoul(iv, NULL, 10) : 0;
-    req->timeout_ms = to ? (uint32_t)strtoul(to, NULL, 10) : 0;
+    req->interval_ms = (uint32_t)get_num(iv);
+    req->timeout_ms = (uint32_t)get_num(to);
     req->target = get_str(&r);
     req->plug = get_str(&r);
-    get_kv(&r, params);
-    get_kv(&r, meta);
-    req->params = params;
-    req->meta = meta;
+    get_kv(&r, &d->params, d->local[0]);
+    get_kv(&r, &d->meta, d->local[1]);
+    req->params = &d->params;
+    req->meta = &d->meta;
     return !r.bad && req->agent && req->action;
+}
+
+static void decoded_free(decoded_t *d)
+{
+    if (d->params.items != d->local[0]) free(d->params.items);
+    if (d->meta.items != d->local[1]) free(d->meta.items);
 }
 
 /* In the fork server, before the fork: load and describe the agent once, for every child. */
 static int server_prepare(void *ctx, const void *msg, size_t len)
 {
     corral_registry_t *reg = ctx;
-    corral_action_req_t req;
-    corral_kvlist_t params, meta;
-    if (!decode_req(msg, len, &req, &params, &meta)) {
-        free(params.items);
-        free(meta.items);
+    decoded_t d;
+    if (!decode_req(msg, len, &d)) {
+        decoded_free(&d);
         return -EPROTO;
     }
     const corral_agent_info_t *info = NULL;
     char *err = NULL;
-    int rc = corral_registry_describe(reg, req.agent, req.kind, &info, &err);
+    int rc = corral_registry_describe(reg, d.req.agent, d.req.kind, &info, &err);
     free(err);
-    free(params.items);
-    free(meta.items);
+    decoded_free(&d);
     return rc;
 }
 
@@ -310,26 +339,101 @@ static int server_prepare(void *ctx, const void *msg, size_t len)
 static int server_child(void *ctx, const void *msg, size_t len, int result_fd)
 {
     corral_registry_t *reg = ctx;
-    corral_action_req_t req;
-    corral_kvlist_t params, meta;
-    if (!decode_req(msg, len, &req, &params, &meta)) {
+    decoded_t d;
+    if (!decode_req(msg, len, &d)) {
         corral_job_send_reason(result_fd, "the fork server got a malformed request");
         return CORRAL_OCF_ERR_GENERIC;
     }
-    struct action_ctx c = {.reg = reg, .req = &req};
+    struct action_ctx c = {.reg = reg, .req = &d.req};
     char *err = NULL;
-    if (corral_registry_describe(reg, req.agent, req.kind, &c.info, &err) < 0) c.info = NULL;
+    if (corral_registry_describe(reg, d.req.agent, d.req.kind, &c.info, &err) < 0) c.info = NULL;
     free(err);
     int rc = action_child(&c, result_fd);
-    free(params.items);
-    free(meta.items);
+    decoded_free(&d);
     return rc;
+}
+
+/* The registry settings a fork server program gets as arguments, in this order. */
+static const char *const setting_keys[] = {"plugin-path", "lua-path", "ocf-root",
+                                           "fence-agents-path", "state-dir"};
+#define N_SETTINGS (sizeof(setting_keys) / sizeof(setting_keys[0]))
+
+/*
+ * The fork server program: $CORRAL_FORKSRV (set but empty: none), else
+ * corral-forksrv beside this program (the build tree), else the installed
+ * one. NULL when there is none.
+ */
+static char *forksrv_path(void)
+{
+    const char *env = getenv("CORRAL_FORKSRV");
+    if (env) return *env && access(env, X_OK) == 0 ? corral_xstrdup(env) : NULL;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            char *p = corral_xasprintf("%s/corral-forksrv", self);
+            if (access(p, X_OK) == 0) return p;
+            free(p);
+        }
+    }
+    return access(CORRAL_FORKSRV_PATH, X_OK) == 0 ? corral_xstrdup(CORRAL_FORKSRV_PATH) : NULL;
 }
 
 int corral_action_forkserver_new(corral_registry_t *reg, corral_forkserver_t **fs_out)
 {
     if (!reg || !fs_out) return -EINVAL;
+    /* Agents compiled into this program exist only in a fork of it. */
+    char *path = corral__registry_n_builtin(reg) == 0 ? forksrv_path() : NULL;
+    if (path) {
+        const char *args[2 + 2 * N_SETTINGS + 1];
+        size_t n = 0;
+        args[n++] = "--version";
+        args[n++] = CORRAL_VERSION;
+        for (size_t i = 0; i < N_SETTINGS; i++) {
+            const char *v = corral_registry_setting(reg, setting_keys[i]);
+            args[n++] = setting_keys[i];
+            args[n++] = v ? v : "";
+        }
+        args[n] = NULL;
+        int rc = corral_forkserver_exec(path, args, fs_out);
+        if (rc == 0) {
+            free(path);
+            return 0;
+        }
+        corral_warn("fork server: cannot start %s: %s; forking the server from this process", path,
+                    strerror(-rc));
+        free(path);
+    }
     return corral_forkserver_new(server_prepare, server_child, reg, fs_out);
+}
+
+int corral_action_forkserver_main(int argc, char **argv)
+{
+    const char *v[N_SETTINGS] = {NULL};
+    bool version_ok = false;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--version")) version_ok = !strcmp(argv[i + 1], CORRAL_VERSION);
+        for (size_t k = 0; k < N_SETTINGS; k++)
+            if (!strcmp(argv[i], setting_keys[k])) v[k] = argv[i + 1];
+    }
+    corral_log_init("corral-forksrv", CORRAL_LOG_STDERR, LOG_WARNING, NULL);
+    if (!version_ok) {
+        /* The daemon that started us speaks another request format. */
+        corral_err("fork server: started by a corral daemon of another version; exiting");
+        return 2;
+    }
+    /* The settings are the daemon's effective values: the same search paths, in the same order. */
+    corral_registry_settings_t s = {.plugin_path = v[0],
+                                    .lua_path = v[1],
+                                    .ocf_root = v[2],
+                                    .fence_agents_path = v[3],
+                                    .state_dir = v[4]};
+    corral_registry_t *reg = NULL;
+    if (corral_registry_new(&s, &reg) != 0) return 1;
+    corral_forkserver_serve(3, server_prepare, server_child, reg);
 }
 
 int corral_action_start(corral_registry_t *reg, const corral_action_req_t *req,

@@ -48,12 +48,25 @@ int corral_action_start(corral_registry_t *reg, const corral_action_req_t *req,
 /**
  * Start a fork server (forkserver.h) for actions of agents in `reg`: it
  * loads each agent once, on its first action, and forks every action's
- * child from itself. Call it early, while the process is small. `reg` must
- * outlive the server, and so must in-process agents registered before the
- * call; agents registered later are run by the caller's own fork. 0 and
- * *fs_out (caller frees with corral_forkserver_free), or -errno.
+ * child from itself. When `reg` has no agent compiled in (registered with
+ * corral_registry_add_*) and the `corral-forksrv` program is found
+ * ($CORRAL_FORKSRV, set but empty for none; beside this program; the
+ * installed one), the server is that program, with a registry of its own
+ * made from `reg`'s settings; otherwise, or when it cannot be started, it
+ * is a fork of this process (call it early, while the process is small).
+ * `reg` must outlive the server, and so must in-process agents registered
+ * before the call; agents registered later are run by the caller's own
+ * fork. 0 and *fs_out (caller frees with corral_forkserver_free), or -errno.
  */
 int corral_action_forkserver_new(corral_registry_t *reg, corral_forkserver_t **fs_out);
+
+/**
+ * The main() of the `corral-forksrv` program that corral_action_forkserver_new()
+ * executes (core/forksrv/main.c): it makes its own registry from the
+ * daemon's settings (its arguments) and serves on fd 3. Returns only when
+ * it cannot start (an exit code).
+ */
+int corral_action_forkserver_main(int argc, char **argv);
 
 /** Words for an OCF code: "ok", "not running", "generic error", ... */
 const char *corral_ocf_rc_str(int rc);

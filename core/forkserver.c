@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -30,10 +33,19 @@ struct req_hdr {
     uint32_t len;
 };
 
+/* How long corral_forkserver_exec() waits for the program to say it serves. */
+#define EXEC_READY_MS 10000
+/* What it says. */
+#define READY_BYTE 'R'
+
+extern char **environ;
+
 struct corral_forkserver {
     corral_forkserver_prepare_fn prepare;
     corral_forkserver_child_fn child;
     void *ctx;
+    char *exec_path; /* NULL: the server is a fork of this process */
+    char **exec_argv;
     pid_t pid; /* -1: not running */
     int pidfd; /* the server's, to notice that it died; -1 without pidfd support */
     int sock;  /* our end of the request socket */
@@ -73,8 +85,10 @@ static void server_child(const corral_forkserver_t *fs, pid_t server, const char
     signal(SIGPIPE, SIG_DFL);
     corral__job_child_setup(fds[0], fds[1], fds[2], fds[3], true);
     int rc = fs->child(fs->ctx, msg, len, 3);
-    fflush(stdout);
-    fflush(stderr);
+    /* Only what the agent left buffered: a flush writes libc's stream state, a copy-on-write
+     * fault in a child that printed nothing. */
+    if (__fpending(stdout)) fflush(stdout);
+    if (__fpending(stderr)) fflush(stderr);
     _exit(rc & 0xff);
 }
 
@@ -194,6 +208,8 @@ static void server_main(corral_forkserver_t *fs, int sock)
         for (int fd = 4; fd < 65536; fd++) close(fd);
     }
     prctl(PR_SET_NAME, "corral-forksrv");
+    /* A fork of the daemon: what its heap has free goes back, so that no fork copies it. */
+    malloc_trim(0);
 
     kid_t *kids = NULL;
     size_t n_kids = 0, cap_kids = 0;
@@ -250,25 +266,105 @@ static void server_main(corral_forkserver_t *fs, int sock)
 
 /* ---- the daemon's side ------------------------------------------------ */
 
+/* The environment for an executed server: ours, with LD_BIND_NOW=1 (see forkserver.h). */
+static char **server_env(void)
+{
+    size_t n = 0;
+    while (environ && environ[n]) n++;
+    char **env = corral_xcalloc(n + 2, sizeof(*env));
+    size_t j = 0;
+    env[j++] = (char *)"LD_BIND_NOW=1";
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "LD_BIND_NOW=", 12) != 0) env[j++] = environ[i];
+    env[j] = NULL;
+    return env;
+}
+
+/*
+ * Execute the server program with `sock` (taken: closed here) on its fd 3;
+ * wait until it says on `peer` that it serves.
+ */
+static int exec_server(corral_forkserver_t *fs, int sock, int peer, pid_t *pid_out)
+{
+    int ret = 0;
+    /* dup2 onto 3 must really copy (and so drop close-on-exec). */
+    int fd = sock == 3 ? fcntl(sock, F_DUPFD_CLOEXEC, 10) : sock;
+    if (fd < 0) {
+        ret = -errno;
+        close(sock);
+        return ret;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_adddup2(&fa, fd, 3);
+    /* Nothing of our signal handling: a clean mask and every disposition at its default. */
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &all);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    char **env = server_env();
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, fs->exec_path, &fa, &at, fs->exec_argv, env);
+    free(env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    /* Only the program holds its end now: when it exits, `peer` sees it at once. */
+    if (fd != sock) close(fd);
+    close(sock);
+    if (rc != 0) return -rc;
+
+    /* Its word that it serves (it closes the socket when it cannot). */
+    char b = 0;
+    struct pollfd p = {.fd = peer, .events = POLLIN};
+    int pr;
+    while ((pr = poll(&p, 1, EXEC_READY_MS)) < 0 && errno == EINTR) {
+    }
+    ssize_t n = pr > 0 ? recv(peer, &b, 1, MSG_DONTWAIT) : -1;
+    if (n != 1 || b != READY_BYTE) {
+        ret = pr == 0 ? -ETIMEDOUT : -EPROTO;
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        return ret;
+    }
+    *pid_out = pid;
+    return 0;
+}
+
 static int start_server(corral_forkserver_t *fs)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -errno;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(sv[0]);
+    pid_t pid = -1;
+    if (fs->exec_path) {
+        int rc = exec_server(fs, sv[1], sv[0], &pid);
+        if (rc < 0) {
+            close(sv[0]);
+            return rc;
+        }
+    } else {
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0) {
+            int e = errno;
+            close(sv[0]);
+            close(sv[1]);
+            return -e;
+        }
+        if (pid == 0) {
+            close(sv[0]);
+            server_main(fs, sv[1]);
+            _exit(0);
+        }
         close(sv[1]);
-        return -e;
     }
-    if (pid == 0) {
-        close(sv[0]);
-        server_main(fs, sv[1]);
-        _exit(0);
-    }
-    close(sv[1]);
     fs->sock = sv[0];
     fs->pid = pid;
     fs->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -320,10 +416,51 @@ int corral_forkserver_new(corral_forkserver_prepare_fn prepare, corral_forkserve
     return 0;
 }
 
+int corral_forkserver_exec(const char *path, const char *const args[], corral_forkserver_t **fs_out)
+{
+    if (!path || !*path || !fs_out) return -EINVAL;
+    size_t n = 0;
+    while (args && args[n]) n++;
+    corral_forkserver_t *fs = corral_xcalloc(1, sizeof(*fs));
+    fs->exec_path = corral_xstrdup(path);
+    fs->exec_argv = corral_xcalloc(n + 2, sizeof(*fs->exec_argv));
+    fs->exec_argv[0] = corral_xstrdup(path);
+    for (size_t i = 0; i < n; i++) fs->exec_argv[i + 1] = corral_xstrdup(args[i]);
+    fs->pid = -1;
+    fs->pidfd = -1;
+    fs->sock = -1;
+    int rc = start_server(fs);
+    if (rc < 0) {
+        corral_forkserver_free(fs);
+        return rc;
+    }
+    corral_debug("fork server: %s started, pid %d", path, (int)fs->pid);
+    *fs_out = fs;
+    return 0;
+}
+
+void corral_forkserver_serve(int sock, corral_forkserver_prepare_fn prepare,
+                             corral_forkserver_child_fn child, void *ctx)
+{
+    corral_forkserver_t fs = {.prepare = prepare, .child = child, .ctx = ctx, .pid = -1};
+    char b = READY_BYTE;
+    if (!child || send(sock, &b, 1, MSG_NOSIGNAL) != 1) _exit(1);
+    server_main(&fs, sock);
+    _exit(0);
+}
+
+bool corral_forkserver_is_exec(const corral_forkserver_t *fs)
+{
+    return fs && fs->exec_path;
+}
+
 void corral_forkserver_free(corral_forkserver_t *fs)
 {
     if (!fs) return;
     stop_server(fs);
+    for (size_t i = 0; fs->exec_argv && fs->exec_argv[i]; i++) free(fs->exec_argv[i]);
+    free(fs->exec_argv);
+    free(fs->exec_path);
     free(fs);
 }
 

@@ -64,6 +64,30 @@ int corral_forkserver_new(corral_forkserver_prepare_fn prepare, corral_forkserve
                           void *ctx, corral_forkserver_t **fs_out);
 
 /**
+ * Start the server as a program of its own: `path` is executed (with the
+ * arguments `args`, NULL-terminated, after argv[0]; both copied) with its
+ * request socket on fd 3, and calls corral_forkserver_serve(). Nothing of
+ * this process is in it: only what that program maps and loads, so each
+ * fork of it copies less. It runs with LD_BIND_NOW set (for itself: it
+ * unsets it), so that its children never resolve a symbol lazily. 0 and
+ * *fs_out once the program answered that it serves, or -errno (it could not
+ * be executed, or did not answer within a few seconds).
+ */
+int corral_forkserver_exec(const char *path, const char *const args[],
+                           corral_forkserver_t **fs_out);
+
+/**
+ * The server's side of corral_forkserver_exec(), in the executed program:
+ * tell the parent it serves, then serve the requests on `sock` (3) with
+ * `prepare` and `child` until the parent goes away. Never returns.
+ */
+void corral_forkserver_serve(int sock, corral_forkserver_prepare_fn prepare,
+                             corral_forkserver_child_fn child, void *ctx) __attribute__((noreturn));
+
+/** Whether the server is a program of its own (corral_forkserver_exec). */
+bool corral_forkserver_is_exec(const corral_forkserver_t *fs);
+
+/**
  * Stop the server (its children in flight die with it: free the jobs
  * started through it first) and reap it.
  */

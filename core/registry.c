@@ -398,6 +398,14 @@ int corral_registry_add_fence(corral_registry_t *reg, const corral_fence_plugin_
     return add_builtin(reg, CORRAL_AGENT_FENCE, desc, source, error_out);
 }
 
+size_t corral__registry_n_builtin(const corral_registry_t *reg)
+{
+    size_t n = 0;
+    for (size_t i = 0; reg && i < reg->n_natives; i++) n += reg->natives[i]->file == NULL;
+    for (size_t i = 0; reg && i < reg->n_bridges; i++) n += reg->bridges[i]->file == NULL;
+    return n;
+}
+
 int corral_registry_add_bridge(corral_registry_t *reg, const corral_bridge_plugin_t *desc,
                                const char *source, char **error_out)
 {

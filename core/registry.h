@@ -97,6 +97,14 @@ int corral_registry_add_bridge(corral_registry_t *reg, const corral_bridge_plugi
                                const char *source, char **error_out);
 
 /**
+ * How many agents and bridges were registered with corral_registry_add_*()
+ * (compiled into the program, not loaded from a file). Internal: the
+ * executor's fork server (action.h) can only run the others in a separate
+ * program.
+ */
+size_t corral__registry_n_builtin(const corral_registry_t *reg);
+
+/**
  * The host services a bridge gets (settings, log, exec), for callers that
  * want to run a program the way a bridge does. Owned by the registry.
  */

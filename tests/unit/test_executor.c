@@ -743,6 +743,105 @@ Test(executor, without_the_fork_server_actions_are_forked_here)
     assert_no_leaks();
 }
 
+/* ---- the fork server program (no agent compiled in) ---- */
+
+/* An executor over a registry of loaded agents only (the fixtures and the build tree's plugins). */
+static void make_program_server_executor(void)
+{
+    corral_executor_free(ex);
+    corral_registry_free(reg);
+    const char *build = getenv("CORRAL_BUILD_DIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/fixtures:%s/lib/corral", build ? build : "build",
+             build ? build : "build");
+    corral_registry_settings_t s = {.plugin_path = path, .state_dir = tmp};
+    cr_assert_eq(corral_registry_new(&s, &reg), 0);
+    make_executor(0, false);
+}
+
+static bool is_forksrv_program(pid_t pid)
+{
+    char link[64], exe[1024];
+    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+    if (n <= 0) return false;
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    return base && strcmp(base + 1, "corral-forksrv") == 0;
+}
+
+Test(executor, without_compiled_in_agents_the_fork_server_is_its_own_program)
+{
+    make_program_server_executor();
+    pid_t fs = corral_executor_forkserver_pid(ex);
+    cr_assert_gt(fs, 0);
+    cr_assert(is_forksrv_program(fs), "the fork server %d is not corral-forksrv", (int)fs);
+    char state[320];
+    snprintf(state, sizeof(state), "state=%s/d.state", tmp);
+    exec_ok("d", "dummy", "start", 0, 0, state, NULL, NULL);
+    exec_ok("d", "dummy", "monitor", 0, 0, state, NULL, NULL);
+    exec_ok("c", "crasher", "start", 0, 0, NULL, NULL, NULL);
+    exec_ok("g", "garbage", "monitor", 0, 0, NULL, NULL, NULL);
+    exec_ok("f", "flooder", "start", 0, 0, NULL, NULL, NULL);
+    exec_ok("stubborn", "hanger", "start", 0, 300, NULL, NULL, NULL);
+    exec_ok("fk", "forker", "start", 0, 20000, NULL, NULL, NULL);
+    cr_assert(run_until(n_events_at_least, (void *)7, 30000));
+    const ev_t *e = find_ev("d", "start");
+    cr_assert(e && e->status == CORRAL_OP_DONE && e->rc == 0, "reason: %s", e ? e->reason : "");
+    e = find_ev("d", "monitor");
+    cr_assert(e && e->status == CORRAL_OP_DONE && e->rc == 0, "reason: %s", e ? e->reason : "");
+    e = find_ev("c", "start");
+    cr_assert(e && e->status == CORRAL_OP_CRASHED && strstr(e->reason, "signal"));
+    e = find_ev("g", "monitor");
+    cr_assert(e && e->status == CORRAL_OP_INVALID && strstr(e->reason, "42"));
+    e = find_ev("f", "start");
+    cr_assert(e && e->status == CORRAL_OP_DONE && e->rc == 0);
+    e = find_ev("stubborn", "start");
+    cr_assert(e && e->status == CORRAL_OP_TIMED_OUT && strstr(e->reason, "timed out"));
+    e = find_ev("fk", "start");
+    cr_assert(e && e->status == CORRAL_OP_DONE && e->rc == 0);
+    int gc = 0;
+    cr_assert_eq(sscanf(e->lines[0], "grandchild %d", &gc), 1);
+    cr_assert_gt(gc, 1);
+    kill(gc, SIGKILL);
+    cr_assert_eq(corral_executor_forkserver_pid(ex), fs);
+    assert_no_leaks();
+}
+
+Test(executor, a_killed_fork_server_program_is_started_again)
+{
+    make_program_server_executor();
+    pid_t fs = corral_executor_forkserver_pid(ex);
+    cr_assert(is_forksrv_program(fs));
+    cr_assert_eq(kill(fs, SIGKILL), 0);
+    char state[320];
+    snprintf(state, sizeof(state), "state=%s/d.state", tmp);
+    exec_ok("d", "dummy", "start", 0, 0, state, NULL, NULL);
+    cr_assert(run_until(n_events_at_least, (void *)1, 20000));
+    cr_assert_eq(evs[0].rc, 0, "reason: %s", evs[0].reason);
+    pid_t again = corral_executor_forkserver_pid(ex);
+    cr_assert_gt(again, 0);
+    cr_assert_neq(again, fs);
+    cr_assert(is_forksrv_program(again));
+    assert_no_leaks();
+}
+
+Test(executor, with_corral_forksrv_set_empty_the_fork_server_is_a_fork_of_this_process)
+{
+    cr_assert_eq(setenv("CORRAL_FORKSRV", "", 1), 0);
+    make_program_server_executor();
+    unsetenv("CORRAL_FORKSRV");
+    pid_t fs = corral_executor_forkserver_pid(ex);
+    cr_assert_gt(fs, 0);
+    cr_assert_not(is_forksrv_program(fs));
+    char state[320];
+    snprintf(state, sizeof(state), "state=%s/d.state", tmp);
+    exec_ok("d", "dummy", "start", 0, 0, state, NULL, NULL);
+    cr_assert(run_until(n_events_at_least, (void *)1, 20000));
+    cr_assert_eq(evs[0].rc, 0, "reason: %s", evs[0].reason);
+    assert_no_leaks();
+}
+
 /* ---- ordering ---- */
 
 Test(executor, one_action_at_a_time_per_resource_in_order)
