@@ -139,7 +139,13 @@ static int ban_capacity(ws_t *w, int ui, uint8_t *banned)
         for (int n = 0; n < w->n_nodes; n++) {
             if (!w->nodes[n].avail || banned[n] || row[n] < 0) continue;
             if (fits(w, n, total)) any_group_fit = true;
-            if (most < 0 || cmp_capacity(w, n, most) < 0) most = n;
+            /* Ties: by name (Pacemaker: by its hash table's order of node ids). */
+            if (most < 0) {
+                most = n;
+                continue;
+            }
+            int c = cmp_capacity(w, n, most);
+            if (c < 0 || (c == 0 && w->nodes[n].name_rank < w->nodes[most].name_rank)) most = n;
         }
     const int64_t *need = any_group_fit ? total : u->uses;
     for (int n = 0; n < w->n_nodes; n++) {
@@ -419,8 +425,13 @@ static void native_merge(ws_t *w, int it, corral_score_t *work, double factor, b
         with_this_of(w, it, &l[0], &nl[0], &l[1], &nl[1]);
         for (int x = 0; x < 2; x++)
             for (int j = 0; j < nl[x]; j++) {
+                /*
+                 * Deeper in the chain a colocation's role does not matter
+                 * (Pacemaker 2.1.5, observed, difftest seed 174: r0 <- ms1
+                 * (-100) <- r2 (with the promoted role, 100), r2 likes n1
+                 * by 50: r0 scores -1 on n1).
+                 */
                 const coloc_t *c = &w->colocs[l[x][j]];
-                if (merge_skips(c)) continue;
                 native_merge(w, c->dep, tmp, mult * (double)c->score / (double)INF, only_positive);
             }
         if (only_positive)
