@@ -18,6 +18,7 @@
 #include <nettle/sha2.h>
 
 #include "config_int.h"
+#include "strindex.h"
 #include "util.h"
 
 enum kind {
@@ -81,6 +82,8 @@ typedef struct ctx {
     size_t n_ids, cap_ids;
     id_entry_t *node_ids;
     size_t n_node_ids, cap_node_ids;
+    corral__strindex_t id_index;   /* id -> its (first) entry in ids, once all are read */
+    corral__strindex_t node_index; /* node name -> its (first) entry in node_ids */
     corral_ref_t *order; /* every object in file order, for top[] (kind in .kind as enum kind) */
     int *order_kind;
     size_t n_order, cap_order, cap_order_kind;
@@ -219,6 +222,11 @@ static int parse_int(const char *s, int min, int *out)
 }
 
 /* ---------------------------------------------------------------- did you mean */
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* The closest candidate within a small edit distance, or NULL. */
 static const char *closest(const char *word, const char *const *cands, size_t n)
@@ -1387,41 +1395,27 @@ done:
 
 /* ---------------------------------------------------------------- lookups */
 
-static int id_cmp(const void *a, const void *b)
+/* The entry of an id (the first, when it is given twice), or NULL. */
+static const id_entry_t *find_id(const ctx_t *x, const char *id)
 {
-    const id_entry_t *x = a, *y = b;
-    int d = strcmp(x->id, y->id);
-    if (d) return d;
-    return x->line - y->line;
+    int i = corral__strindex_get(&x->id_index, id);
+    return i < 0 ? NULL : &x->ids[i];
 }
 
-static const id_entry_t *id_find(const id_entry_t *ids, size_t n, const char *id)
+static const id_entry_t *find_node(const ctx_t *x, const char *name)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int d = strcmp(ids[mid].id, id);
-        if (d == 0) {
-            while (mid > 0 && !strcmp(ids[mid - 1].id, id)) mid--;
-            return &ids[mid];
-        }
-        if (d < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    int i = corral__strindex_get(&x->node_index, name);
+    return i < 0 ? NULL : &x->node_ids[i];
 }
 
-/* Sort ids and report duplicates at their later occurrence. */
-static void check_duplicates(ctx_t *x, id_entry_t *ids, size_t n, bool nodes)
+/* Index the ids (the first of each wins) and report duplicates at their later occurrences. */
+static void check_duplicates(ctx_t *x, const id_entry_t *ids, size_t n, corral__strindex_t *ix,
+                             bool nodes)
 {
-    if (!n) return;
-    qsort(ids, n, sizeof(*ids), id_cmp);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(ids[i].id, ids[i - 1].id)) continue;
-        size_t first = i - 1;
-        while (first > 0 && !strcmp(ids[first - 1].id, ids[i].id)) first--;
+    corral__strindex_init(ix, n);
+    for (size_t i = 0; i < n; i++) {
+        int first = corral__strindex_add(ix, ids[i].id, (int)i);
+        if (first < 0) continue;
         const id_entry_t *f = &ids[first];
         if (nodes)
             err(x, ids[i].line, "node %s: a second [node %s] section (the first is at line %d)",
@@ -1433,7 +1427,7 @@ static void check_duplicates(ctx_t *x, id_entry_t *ids, size_t n, bool nodes)
     }
 }
 
-/* All names of a kind set, for did-you-mean. */
+/* All names of a kind set, for did-you-mean (in name order: a tie goes to the first). */
 static const char *closest_id(ctx_t *x, const char *name, bool nodes, bool rsc_only)
 {
     const id_entry_t *ids = nodes ? x->node_ids : x->ids;
@@ -1444,6 +1438,7 @@ static const char *closest_id(ctx_t *x, const char *name, bool nodes, bool rsc_o
         if (!rsc_only || ids[i].kind == K_RESOURCE || ids[i].kind == K_GROUP ||
             ids[i].kind == K_CLONE)
             cands[k++] = ids[i].id;
+    qsort(cands, k, sizeof(*cands), str_cmp);
     const char *best = closest(name, cands, k);
     free(cands);
     return best;
@@ -1453,7 +1448,7 @@ static corral_ref_t resolve_rsc(ctx_t *x, const name_ref_t *nr, const char *what
 {
     corral_ref_t r = {CORRAL_REF_NONE, -1};
     if (!nr->name) return r;
-    const id_entry_t *e = id_find(x->ids, x->n_ids, nr->name);
+    const id_entry_t *e = find_id(x, nr->name);
     if (e && e->kind == K_RESOURCE)
         r = (corral_ref_t){CORRAL_REF_PRIMITIVE, e->index};
     else if (e && e->kind == K_GROUP)
@@ -1783,7 +1778,7 @@ static void resolve_groups(ctx_t *x)
         g->members = corral_xcalloc(raw->n_list, sizeof(int));
         for (size_t i = 0; i < raw->n_list; i++) {
             const name_ref_t *nr = &raw->list[i];
-            const id_entry_t *e = id_find(x->ids, x->n_ids, nr->name);
+            const id_entry_t *e = find_id(x, nr->name);
             if (!e) {
                 err(x, nr->line, "%s: member '%s' is not a configured resource%s", obj, nr->name,
                     dym(closest_id(x, nr->name, false, true)));
@@ -1905,7 +1900,7 @@ static void resolve_constraints(ctx_t *x)
         const char *obj = set_obj(x, "location", l->id);
         l->rsc = constraint_ref(x, &raw->a, "resource");
         if (raw->b.name) {
-            const id_entry_t *e = id_find(x->node_ids, x->n_node_ids, raw->b.name);
+            const id_entry_t *e = find_node(x, raw->b.name);
             if (e)
                 l->node = e->index;
             else
@@ -2012,12 +2007,12 @@ static void check_resources(ctx_t *x)
     for (size_t i = 0; i < c->n_fence_devices; i++) {
         corral_fence_device_t *f = &c->fence_devices[i];
         for (size_t k = 0; k < f->n_hosts; k++)
-            if (!id_find(x->node_ids, x->n_node_ids, f->hosts[k]))
+            if (!find_node(x, f->hosts[k]))
                 warn(x, f->hosts_line, "fence %s: host '%s' has no [node %s] section", f->id,
                      f->hosts[k], f->hosts[k]);
         for (size_t k = 0; k < f->host_map.n; k++) {
             const corral_kv_t *kv = &f->host_map.items[k];
-            if (!id_find(x->node_ids, x->n_node_ids, kv->key))
+            if (!find_node(x, kv->key))
                 warn(x, kv->line, "fence %s: host-map names '%s', which has no [node %s] section",
                      f->id, kv->key, kv->key);
             else if (f->hosts) {
@@ -2106,16 +2101,21 @@ static const corral_agent_info_t *check_agent(ctx_t *x, corral_registry_t *reg,
         free(why);
         return NULL;
     }
-    const char **names = corral_xcalloc(params->n + 1, sizeof(char *));
-    const char **values = corral_xcalloc(params->n + 1, sizeof(char *));
+    /* Most resources set few parameters: small lists stay on the stack. */
+    const char *small_names[16], *small_values[16];
+    bool small = params->n <= 16;
+    const char **names = small ? small_names : corral_xcalloc(params->n, sizeof(char *));
+    const char **values = small ? small_values : corral_xcalloc(params->n, sizeof(char *));
     for (size_t i = 0; i < params->n; i++) {
         names[i] = params->items[i].key;
         values[i] = params->items[i].value;
     }
     param_ctx_t pc = {x, obj, params, header_line};
     corral_registry_check_params(info, params->n, names, values, param_bad, &pc);
-    free(names);
-    free(values);
+    if (!small) {
+        free(names);
+        free(values);
+    }
     return info;
 }
 
@@ -2261,11 +2261,6 @@ static void lines_free(lines_t *l)
     free(l->text);
     free(l->off);
     *l = (lines_t){0};
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int line_cmp(const void *a, const void *b, void *text)
@@ -2680,6 +2675,8 @@ static void ctx_free(ctx_t *x)
     }
     free(x->ids);
     free(x->node_ids);
+    corral__strindex_free(&x->id_index);
+    corral__strindex_free(&x->node_index);
     free(x->order);
     free(x->order_kind);
 }
@@ -2710,8 +2707,8 @@ int corral_config_load_string(const char *name, const char *text, const corral_c
     corral__ini_doc_free(&doc);
     if (!c->cluster.name) c->cluster.name = corral_xstrdup("corral");
 
-    check_duplicates(&x, x.ids, x.n_ids, false);
-    check_duplicates(&x, x.node_ids, x.n_node_ids, true);
+    check_duplicates(&x, x.ids, x.n_ids, &x.id_index, false);
+    check_duplicates(&x, x.node_ids, x.n_node_ids, &x.node_index, true);
     resolve_groups(&x);
     resolve_clones(&x);
     resolve_constraints(&x);

@@ -9,6 +9,7 @@
 
 #include "config_int.h"
 #include "status.h"
+#include "strindex.h"
 #include "util.h"
 
 const char *corral_node_state_name(corral_node_state_t s)
@@ -437,16 +438,27 @@ static int cmp_named(const void *a, const void *b)
     return c ? c : x->line - y->line;
 }
 
-static int report_dups(reader_t *r, named_t *v, size_t n, const char *what)
+/*
+ * Report each name given again after its first section. The sections are
+ * found through a hash table (big statuses); the few duplicates are then
+ * reported in name order.
+ */
+static int report_dups(reader_t *r, const named_t *v, size_t n, const char *what)
 {
-    int errors = 0;
-    qsort(v, n, sizeof(*v), cmp_named);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(v[i].name, v[i - 1].name)) continue;
-        diag_add(r->diags, r->name, v[i].line, false, "%s %s: duplicate section", what, v[i].name);
-        errors++;
-    }
-    return errors;
+    corral__strindex_t ix;
+    corral__strindex_init(&ix, n);
+    named_t *dups = NULL;
+    size_t n_dups = 0, cap_dups = 0;
+    for (size_t i = 0; i < n; i++)
+        if (corral__strindex_add(&ix, v[i].name, (int)i) >= 0)
+            CORRAL_PUSH(dups, n_dups, cap_dups, v[i]);
+    corral__strindex_free(&ix);
+    qsort(dups, n_dups, sizeof(*dups), cmp_named);
+    for (size_t i = 0; i < n_dups; i++)
+        diag_add(r->diags, r->name, dups[i].line, false, "%s %s: duplicate section", what,
+                 dups[i].name);
+    free(dups);
+    return (int)n_dups;
 }
 
 static int find_duplicates(reader_t *r)
@@ -575,35 +587,26 @@ int corral_status_load(const char *path, corral_status_t **status_out, corral_di
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static bool in_sorted(const char **v, size_t n, const char *name)
-{
-    return bsearch(&name, v, n, sizeof(char *), cmp_str) != NULL;
-}
-
 int corral_status_check(const corral_status_t *st, const corral_config_t *c, corral_diags_t *diags)
 {
     int errors = 0;
     const char *file = st->file ? st->file : "status";
-    const char **nodes = corral_xcalloc(c->n_nodes + 1, sizeof(char *));
-    const char **rscs = corral_xcalloc(c->n_resources + 1, sizeof(char *));
-    for (size_t j = 0; j < c->n_nodes; j++) nodes[j] = c->nodes[j].name;
-    for (size_t j = 0; j < c->n_resources; j++) rscs[j] = c->resources[j].id;
-    qsort(nodes, c->n_nodes, sizeof(char *), cmp_str);
-    qsort(rscs, c->n_resources, sizeof(char *), cmp_str);
+    /* The config's names in hash tables: a big status asks about every resource. */
+    corral__strindex_t nodes, rscs;
+    corral__strindex_init(&nodes, c->n_nodes);
+    corral__strindex_init(&rscs, c->n_resources);
+    for (size_t j = 0; j < c->n_nodes; j++) corral__strindex_add(&nodes, c->nodes[j].name, (int)j);
+    for (size_t j = 0; j < c->n_resources; j++)
+        corral__strindex_add(&rscs, c->resources[j].id, (int)j);
     for (size_t i = 0; i < st->n_nodes; i++) {
-        if (in_sorted(nodes, c->n_nodes, st->nodes[i].name)) continue;
+        if (corral__strindex_get(&nodes, st->nodes[i].name) >= 0) continue;
         diag_add(diags, file, st->nodes[i].line, false, "node %s is not in the configuration",
                  st->nodes[i].name);
         errors++;
     }
     for (size_t i = 0; i < st->n_resources; i++) {
         const corral_status_resource_t *r = &st->resources[i];
-        if (!in_sorted(rscs, c->n_resources, r->id)) {
+        if (corral__strindex_get(&rscs, r->id) < 0) {
             diag_add(diags, file, r->line, false, "resource %s is not in the configuration", r->id);
             errors++;
         }
@@ -612,21 +615,21 @@ int corral_status_check(const corral_status_t *st, const corral_config_t *c, cor
         const char *what[] = {"active-on", "promoted-on", "failed-on", "stop-failed-on"};
         for (size_t l = 0; l < 4; l++)
             for (size_t k = 0; k < lists[l]->n; k++) {
-                if (in_sorted(nodes, c->n_nodes, lists[l]->names[k])) continue;
+                if (corral__strindex_get(&nodes, lists[l]->names[k]) >= 0) continue;
                 diag_add(diags, file, lists[l]->line, false,
                          "resource %s: %s names unknown node %s", r->id, what[l],
                          lists[l]->names[k]);
                 errors++;
             }
         for (size_t k = 0; k < r->n_failures; k++) {
-            if (in_sorted(nodes, c->n_nodes, r->failures[k].node)) continue;
+            if (corral__strindex_get(&nodes, r->failures[k].node) >= 0) continue;
             diag_add(diags, file, r->failures[k].line, false,
                      "resource %s: failcount names unknown node %s", r->id, r->failures[k].node);
             errors++;
         }
     }
-    free(nodes);
-    free(rscs);
+    corral__strindex_free(&nodes);
+    corral__strindex_free(&rscs);
     return errors;
 }
 
@@ -634,9 +637,16 @@ size_t corral_status_forget_unknown(corral_status_t *st, const corral_config_t *
                                     corral_status_visit_fn removed, void *ud)
 {
     size_t n_removed = 0, kept = 0;
+    /* The config's names in hash tables: a status may name 10,000 resources. */
+    corral__strindex_t nodes, prims;
+    corral__strindex_init(&nodes, c->n_nodes);
+    corral__strindex_init(&prims, c->n_resources);
+    for (size_t j = 0; j < c->n_nodes; j++) corral__strindex_add(&nodes, c->nodes[j].name, (int)j);
+    for (size_t j = 0; j < c->n_resources; j++)
+        corral__strindex_add(&prims, c->resources[j].id, (int)j);
     for (size_t i = 0; i < st->n_nodes; i++) {
         corral_status_node_t *n = &st->nodes[i];
-        if (corral_config_node_index(c, n->name) >= 0) {
+        if (corral__strindex_get(&nodes, n->name) >= 0) {
             st->nodes[kept++] = *n;
             continue;
         }
@@ -664,8 +674,7 @@ size_t corral_status_forget_unknown(corral_status_t *st, const corral_config_t *
     kept = 0;
     for (size_t i = 0; i < st->n_resources; i++) {
         corral_status_resource_t *r = &st->resources[i];
-        corral_ref_t ref = corral_config_find(c, r->id);
-        if (ref.kind == CORRAL_REF_PRIMITIVE) {
+        if (corral__strindex_get(&prims, r->id) >= 0) {
             st->resources[kept++] = *r;
             continue;
         }
@@ -674,6 +683,8 @@ size_t corral_status_forget_unknown(corral_status_t *st, const corral_config_t *
         n_removed++;
     }
     st->n_resources = kept;
+    corral__strindex_free(&nodes);
+    corral__strindex_free(&prims);
     return n_removed;
 }
 

@@ -104,30 +104,38 @@ void corral_buf_printf(corral_buf_t *b, const char *fmt, ...)
 void corral_buf_json_string(corral_buf_t *b, const char *s)
 {
     corral_buf_append_n(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    /* Plain characters are copied in runs; only what JSON escapes is written one by one. */
+    const char *run = s;
+    for (const char *p = s; *p; p++) {
+        const char *esc;
         switch (*p) {
         case '"':
-            corral_buf_append_n(b, "\\\"", 2);
+            esc = "\\\"";
             break;
         case '\\':
-            corral_buf_append_n(b, "\\\\", 2);
+            esc = "\\\\";
             break;
         case '\n':
-            corral_buf_append_n(b, "\\n", 2);
+            esc = "\\n";
             break;
         case '\r':
-            corral_buf_append_n(b, "\\r", 2);
+            esc = "\\r";
             break;
         case '\t':
-            corral_buf_append_n(b, "\\t", 2);
+            esc = "\\t";
             break;
         default:
-            if (*p < 0x20)
-                corral_buf_printf(b, "\\u%04x", *p);
-            else
-                corral_buf_append_n(b, (const char *)p, 1);
+            if ((unsigned char)*p >= 0x20) continue;
+            esc = NULL;
         }
+        corral_buf_append_n(b, run, (size_t)(p - run));
+        run = p + 1;
+        if (esc)
+            corral_buf_append(b, esc);
+        else
+            corral_buf_printf(b, "\\u%04x", (unsigned char)*p);
     }
+    corral_buf_append_n(b, run, strlen(run));
     corral_buf_append_n(b, "\"", 1);
 }
 

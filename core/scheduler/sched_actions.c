@@ -320,11 +320,17 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
         }
 
     uact_t *A = corral_xcalloc((size_t)w->n_units + 1, sizeof(uact_t));
+    /* Every unit's stops (one per current node) in one array. */
+    size_t n_stops = 0;
+    for (int ui = 0; ui < w->n_units; ui++) n_stops += (size_t)w->units[ui].n_cur;
+    long *stops = corral_xcalloc(n_stops + 1, sizeof(long));
+    n_stops = 0;
     for (int ui = 0; ui < w->n_units; ui++) {
         unit_t *u = &w->units[ui];
         uact_t *a = &A[ui];
         a->start = a->promote = a->demote = a->mon = -1;
-        a->stop = corral_xcalloc((size_t)u->n_cur + 1, sizeof(long));
+        a->stop = stops + n_stops;
+        n_stops += (size_t)u->n_cur;
         for (int j = 0; j < u->n_cur; j++) a->stop[j] = -1;
         if (u->mode == UM_FROZEN) {
             /* left alone; a frozen promoted instance stays promoted */
@@ -473,7 +479,7 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
             if (u->promote && pl->promotable && np < w->n_nodes) prom[np++] = u->assigned;
         }
         pl->nodes = corral_xcalloc((size_t)nn + 1, sizeof(char *));
-        pl->promoted = corral_xcalloc((size_t)np + 1, sizeof(char *));
+        pl->promoted = np ? corral_xcalloc((size_t)np, sizeof(char *)) : NULL;
         for (int k = 0; k < nn; k++) {
             seen[nodes[k]] = 0;
             pl->nodes[pl->n_nodes++] = corral_xstrdup(w->nodes[nodes[k]].name);
@@ -486,7 +492,7 @@ void corral__sched_actions(ws_t *w, corral_transition_t *t)
     free(seen);
     free(nodes);
     free(prom);
-    for (int ui = 0; ui < w->n_units; ui++) free(A[ui].stop);
+    free(stops);
     free(A);
     free(fence);
 }

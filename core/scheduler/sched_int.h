@@ -111,7 +111,7 @@ typedef struct unit {
     int inst;  /* instance number or -1 */
     int group; /* config group or -1 */
     int gpos;
-    char *name;
+    char *name; /* "ID:N" for a clone instance (owned), else the config's primitive id */
     int row;
     int *cur; /* nodes where it is active (counted as running) */
     int n_cur;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../strindex.h"
 #include "sched_int.h"
 
 /* ---- small helpers ---- */
@@ -477,7 +478,8 @@ static int new_unit(ws_t *w, int prim, int clone, int inst)
     if (r->group >= 0)
         for (size_t m = 0; m < w->cfg->groups[r->group].n_members; m++)
             if (w->cfg->groups[r->group].members[m] == prim) u->gpos = (int)m;
-    u->name = inst >= 0 ? corral_xasprintf("%s:%d", r->id, inst) : corral_xstrdup(r->id);
+    /* A clone instance's own name; anything else goes by the config's id (not copied). */
+    u->name = inst >= 0 ? corral_xasprintf("%s:%d", r->id, inst) : r->id;
     u->row = w->n_units;
     u->cur_promoted = -1;
     u->assigned = -1;
@@ -835,40 +837,22 @@ void corral__sched_stickiness(ws_t *w, int ui)
                                               : "clone instance default"));
 }
 
-static int cmp_prim_id(const void *a, const void *b, void *ud)
-{
-    const corral_config_t *c = ud;
-    return strcmp(c->resources[*(const int *)a].id, c->resources[*(const int *)b].id);
-}
-
-/* Status resources by config primitive and back, in O(log n) each (big clusters). */
+/* Status resources by config primitive and back, through a hash table of ids (big clusters). */
 static void index_status(ws_t *w)
 {
     const corral_config_t *c = w->cfg;
-    int *sorted = corral_xcalloc(c->n_resources + 1, sizeof(int));
-    for (size_t i = 0; i < c->n_resources; i++) sorted[i] = (int)i;
-    qsort_r(sorted, c->n_resources, sizeof(int), cmp_prim_id, (void *)c);
+    corral__strindex_t ix;
+    corral__strindex_init(&ix, c->n_resources);
+    for (size_t i = 0; i < c->n_resources; i++)
+        corral__strindex_add(&ix, c->resources[i].id, (int)i);
     w->st_by_prim = corral_xcalloc(c->n_resources + 1, sizeof(*w->st_by_prim));
     w->st_prim = corral_xcalloc(w->st->n_resources + 1, sizeof(int));
     for (size_t i = 0; i < w->st->n_resources; i++) {
-        const char *id = w->st->resources[i].id;
-        w->st_prim[i] = -1;
-        size_t lo = 0, hi = c->n_resources;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            int r = strcmp(c->resources[sorted[mid]].id, id);
-            if (!r) {
-                w->st_prim[i] = sorted[mid];
-                w->st_by_prim[sorted[mid]] = &w->st->resources[i];
-                break;
-            }
-            if (r < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        int p = corral__strindex_get(&ix, w->st->resources[i].id);
+        w->st_prim[i] = p;
+        if (p >= 0) w->st_by_prim[p] = &w->st->resources[i];
     }
-    free(sorted);
+    corral__strindex_free(&ix);
 }
 
 int corral__sched_unpack(ws_t *w, const corral_config_t *c, const corral_status_t *st, bool explain)
@@ -958,7 +942,7 @@ void corral__sched_free(ws_t *w)
     free(w->nodes);
     free(w->node_by_name_rank);
     for (int i = 0; i < w->n_units; i++) {
-        free(w->units[i].name);
+        if (w->units[i].inst >= 0) free(w->units[i].name);
         free(w->units[i].cur);
         free(w->units[i].failed);
         free(w->units[i].uses);
