@@ -2311,7 +2311,16 @@ typedef struct canon_out {
 static void flush_section(canon_out_t *out, const char *kind, const char *id, lines_t *l)
 {
     corral_buf_t *b = &out->text;
-    qsort_r(l->off, l->n, sizeof(*l->off), line_cmp, l->text);
+    if (l->n > 16) {
+        qsort_r(l->off, l->n, sizeof(*l->off), line_cmp, l->text);
+    } else { /* a section has a handful of lines: an insertion sort costs less than qsort */
+        for (size_t i = 1; i < l->n; i++) {
+            size_t v = l->off[i], j = i;
+            for (; j > 0 && strcmp(l->text + l->off[j - 1], l->text + v) > 0; j--)
+                l->off[j] = l->off[j - 1];
+            l->off[j] = v;
+        }
+    }
     corral_buf_append_n(b, "[", 1);
     corral_buf_append(b, kind);
     if (id) {

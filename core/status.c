@@ -453,7 +453,7 @@ static int report_dups(reader_t *r, const named_t *v, size_t n, const char *what
         if (corral__strindex_add(&ix, v[i].name, (int)i) >= 0)
             CORRAL_PUSH(dups, n_dups, cap_dups, v[i]);
     corral__strindex_free(&ix);
-    qsort(dups, n_dups, sizeof(*dups), cmp_named);
+    if (n_dups > 1) qsort(dups, n_dups, sizeof(*dups), cmp_named);
     for (size_t i = 0; i < n_dups; i++)
         diag_add(r->diags, r->name, dups[i].line, false, "%s %s: duplicate section", what,
                  dups[i].name);
