@@ -814,6 +814,27 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
             corral__sched_part(w, u->row, node, -1, s, PART_PROMOTION, -1, 0,
                                v ? corral_xasprintf("promotion score %s = %s", attr, v)
                                  : corral_xasprintf("no promotion score %s", attr));
+        /*
+         * The clone's locations without a role add to a promotion score
+         * the node has (Pacemaker 2.1.5, observed: `location ms1 n2 50`
+         * and master-ms1-p n1 10, n2 1: n2 is promoted at 51, difftest
+         * seed 71; without master-ms1-p on n2 it stays at -1, seed 109).
+         */
+        corral_score_t cs = 0;
+        for (size_t l = 0; l < w->cfg->n_locations; l++) {
+            const corral_location_t *loc = &w->cfg->locations[l];
+            if (loc->role != CORRAL_ROLE_ANY || loc->rsc.kind != CORRAL_REF_CLONE ||
+                loc->rsc.index != ci)
+                continue;
+            if (loc->has_rule ? corral__sched_rule_match(w, &loc->rule, node) : loc->node == node)
+                cs = corral_score_add(cs, loc->score);
+        }
+        if (v && cs && cs > -INF && cs < INF) {
+            s = corral_score_add(s, cs);
+            if (w->row_head)
+                corral__sched_part(w, u->row, node, -1, cs, PART_PROMOTION, -1, 0,
+                                   corral_xasprintf("%s's score on the node", w->items[it].id));
+        }
         for (size_t l = 0; l < w->cfg->n_locations; l++) {
             const corral_location_t *loc = &w->cfg->locations[l];
             if (loc->role != CORRAL_ROLE_PROMOTED) continue;
