@@ -2144,9 +2144,15 @@ static void check_agents(ctx_t *x, const corral_config_opts_t *opts)
     typedef struct seen {
         const char *agent, *param, *value, *owner;
         int line;
+        char *key;     /* agent, param and value joined: the hash table's key */
+        int next_same; /* the next entry with the same key, or -1 */
+        int last_same; /* (first of a key) the last entry with it */
     } seen_t;
     seen_t *seen = NULL;
     size_t n_seen = 0, cap_seen = 0;
+    /* Entries with the same key are chained from the first: no scan of every value so far. */
+    corral__strindex_t seen_ix;
+    corral__strindex_init(&seen_ix, 16);
     for (size_t i = 0; i < c->n_resources; i++) {
         corral_resource_t *r = &c->resources[i];
         if (!r->agent || x->raw[K_RESOURCE][i].dup) continue;
@@ -2171,20 +2177,33 @@ static void check_agents(ctx_t *x, const corral_config_opts_t *opts)
                 for (size_t p = 0; p < r->params.n; p++) {
                     const corral_kv_t *kv = &r->params.items[p];
                     if (strcmp(kv->key, info->params[k].name)) continue;
-                    for (size_t s = 0; s < n_seen; s++)
+                    char *key = corral_xasprintf("%s\x1f%s\x1f%s", r->agent, kv->key, kv->value);
+                    int first = corral__strindex_get(&seen_ix, key);
+                    /* The fields decide: a value holding the separator could share a key. */
+                    for (int s = first; s >= 0; s = seen[s].next_same)
                         if (!strcmp(seen[s].agent, r->agent) && !strcmp(seen[s].param, kv->key) &&
                             !strcmp(seen[s].value, kv->value))
                             err(x, kv->line,
                                 "%s: param.%s = '%s' is already used by resource %s (line %d); "
                                 "agent %s needs a different value for each resource",
                                 obj, kv->key, kv->value, seen[s].owner, seen[s].line, r->agent);
-                    CORRAL_PUSH(seen, n_seen, cap_seen,
-                                ((seen_t){r->agent, kv->key, kv->value, r->id, kv->line}));
+                    int me = (int)n_seen;
+                    CORRAL_PUSH(
+                        seen, n_seen, cap_seen,
+                        ((seen_t){r->agent, kv->key, kv->value, r->id, kv->line, key, -1, me}));
+                    if (first < 0) {
+                        corral__strindex_add(&seen_ix, key, me);
+                    } else {
+                        seen[seen[first].last_same].next_same = me;
+                        seen[first].last_same = me;
+                    }
                 }
             }
         }
     }
     x->obj = NULL;
+    corral__strindex_free(&seen_ix);
+    for (size_t i = 0; i < n_seen; i++) free(seen[i].key);
     free(seen);
     for (size_t i = 0; i < c->n_fence_devices; i++) {
         corral_fence_device_t *f = &c->fence_devices[i];
