@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -24,6 +25,43 @@ static inline int count_fds(void)
     return n - 1; /* the DIR's own fd */
 }
 
+/* One process of /proc: its pid, state letter, parent and group. */
+typedef struct proc_info {
+    pid_t pid;
+    char state;
+    pid_t ppid, pgrp;
+} proc_info_t;
+
+/* Read /proc/NAME/stat into *pi. false when NAME is not a process (or is gone). */
+static inline bool proc_read(const char *name, proc_info_t *pi)
+{
+    if (name[0] < '0' || name[0] > '9') return false;
+    char path[300], buf[512];
+    snprintf(path, sizeof(path), "/proc/%s/stat", name);
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *rp = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    int ppid, pgrp;
+    if (!rp || sscanf(rp + 2, "%c %d %d", &pi->state, &ppid, &pgrp) != 3) return false;
+    pi->pid = (pid_t)atoi(name);
+    pi->ppid = ppid;
+    pi->pgrp = pgrp;
+    return true;
+}
+
+/* Is pid a live (not zombie) process, and in group pgid when pgid > 0? */
+static inline bool proc_alive(pid_t pid, pid_t pgid)
+{
+    char name[24];
+    snprintf(name, sizeof(name), "%d", (int)pid);
+    proc_info_t pi;
+    return proc_read(name, &pi) && pi.state != 'Z' && pi.state != 'X' &&
+           (pgid <= 0 || pi.pgrp == pgid);
+}
+
 /* Is any live (not zombie) process in group pgid? */
 static inline bool group_alive(pid_t pgid)
 {
@@ -31,22 +69,10 @@ static inline bool group_alive(pid_t pgid)
     DIR *d = opendir("/proc");
     cr_assert_not_null(d);
     struct dirent *e;
-    while (!alive && (e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *rp = strrchr(buf, ')');
-        if (!rp) continue;
-        char state;
-        int ppid, pgrp;
-        if (sscanf(rp + 2, "%c %d %d", &state, &ppid, &pgrp) != 3) continue;
-        if (pgrp == pgid && state != 'Z' && state != 'X') alive = true;
-    }
+    proc_info_t pi;
+    while (!alive && (e = readdir(d)))
+        if (proc_read(e->d_name, &pi) && pi.pgrp == pgid && pi.state != 'Z' && pi.state != 'X')
+            alive = true;
     closedir(d);
     return alive;
 }

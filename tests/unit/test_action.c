@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "proc_check.h"
 #include "util.h"
 
 static corral_registry_t *fixture_registry(void)
@@ -22,45 +23,6 @@ static corral_registry_t *fixture_registry(void)
     cr_assert_eq(corral_registry_new(&s, &reg), 0);
     free(dir);
     return reg;
-}
-
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    cr_assert_not_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n - 1;
-}
-
-static bool proc_alive(pid_t pid, pid_t pgid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return false;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *rp = strrchr(buf, ')');
-    char state;
-    int ppid, pgrp;
-    if (!rp || sscanf(rp + 2, "%c %d %d", &state, &ppid, &pgrp) != 3) return false;
-    return state != 'Z' && state != 'X' && (pgid <= 0 || pgrp == pgid);
-}
-
-static bool group_alive(pid_t pgid)
-{
-    bool alive = false;
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && !alive && (e = readdir(d)))
-        if (e->d_name[0] >= '1' && e->d_name[0] <= '9') alive = proc_alive(atoi(e->d_name), pgid);
-    if (d) closedir(d);
-    return alive;
 }
 
 /* SIGKILL is asynchronous: give the kernel a moment (bounded) to finish. */

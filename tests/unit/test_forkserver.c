@@ -45,22 +45,12 @@ static void assert_only_the_server(pid_t server)
     DIR *d = opendir("/proc");
     cr_assert_not_null(d);
     struct dirent *e;
+    proc_info_t pi;
     while ((e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *rp = strrchr(buf, ')');
-        char state;
-        int ppid;
-        if (!rp || sscanf(rp + 2, "%c %d", &state, &ppid) != 2 || ppid != getpid()) continue;
-        cr_assert_eq(atoi(e->d_name), server, "a child of ours other than the server: %s (%c)",
-                     e->d_name, state);
-        cr_assert_neq(state, 'Z', "the server is a zombie");
+        if (!proc_read(e->d_name, &pi) || pi.ppid != getpid()) continue;
+        cr_assert_eq(pi.pid, server, "a child of ours other than the server: %d (%c)", (int)pi.pid,
+                     pi.state);
+        cr_assert_neq(pi.state, 'Z', "the server is a zombie");
     }
     closedir(d);
 }

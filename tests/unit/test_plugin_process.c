@@ -4,12 +4,12 @@
  * stopped with SIGTERM then SIGKILL.
  */
 #include <criterion/criterion.h>
-#include <glob.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include "agent_harness.h"
+#include "proc_check.h"
 
 static char *dir;
 static char *pidfile_kv;
@@ -46,37 +46,6 @@ static pid_t service_pid(void)
     return pid;
 }
 
-/* Alive and not a zombie (nobody may reap it here). */
-static bool alive(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    char *data = ah_slurp(path);
-    char *p = strrchr(data, ')');
-    bool up = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-    free(data);
-    return up;
-}
-
-/* Does a live (non-zombie) process remain in process group pgid? */
-static bool group_alive(pid_t pgid)
-{
-    glob_t g;
-    bool found = false;
-    if (glob("/proc/[0-9]*/stat", 0, NULL, &g) != 0) return false;
-    for (size_t i = 0; i < g.gl_pathc && !found; i++) {
-        char *data = ah_slurp(g.gl_pathv[i]);
-        char *p = strrchr(data, ')');
-        char state = 0;
-        long ppid = 0, pgrp = 0;
-        if (p && sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp) == 3)
-            found = pgrp == (long)pgid && state != 'Z' && state != 'X';
-        free(data);
-    }
-    globfree(&g);
-    return found;
-}
-
 /* Wait (bounded, generously) for a file to have content; returns it. */
 static char *wait_for_file(const char *path)
 {
@@ -111,7 +80,7 @@ Test(plugin_process, start_monitor_stop)
     cr_assert_eq(r.rc, CORRAL_OCF_SUCCESS, "%s", r.reason);
     pid_t pid = service_pid();
     cr_assert_gt(pid, 1);
-    cr_expect(alive(pid));
+    cr_expect(proc_alive(pid, 0));
     /* Daemonised: in a session and a process group of its own, not ours. */
     cr_expect_neq(getsid(pid), getsid(0));
     cr_expect_eq(getpgid(pid), pid);
@@ -119,7 +88,7 @@ Test(plugin_process, start_monitor_stop)
     cr_expect_eq(ah_rsc(reg, "process", "start", kv).rc, CORRAL_OCF_SUCCESS);
     cr_expect_eq(service_pid(), pid, "a second start starts nothing");
     cr_expect_eq(ah_rsc(reg, "process", "stop", kv).rc, CORRAL_OCF_SUCCESS);
-    cr_expect(!alive(pid));
+    cr_expect(!proc_alive(pid, 0));
     cr_expect_eq(ah_rsc(reg, "process", "monitor", kv).rc, CORRAL_OCF_NOT_RUNNING);
     cr_expect_eq(ah_rsc(reg, "process", "stop", kv).rc, CORRAL_OCF_SUCCESS);
 }
@@ -129,11 +98,11 @@ Test(plugin_process, stop_finds_the_service_even_when_the_config_went_bad)
     const char *kv[] = {pidfile_kv, "command=sleep 600", "start-wait=100ms", NULL};
     cr_assert_eq(ah_rsc(reg, "process", "start", kv).rc, CORRAL_OCF_SUCCESS);
     pid_t pid = service_pid();
-    cr_expect(alive(pid));
+    cr_expect(proc_alive(pid, 0));
     const char *broken[] = {pidfile_kv, "env=NOEQUALS", NULL};
     cr_expect_eq(ah_rsc(reg, "process", "monitor", broken).rc, CORRAL_OCF_NOT_CONFIGURED);
     cr_expect_eq(ah_rsc(reg, "process", "stop", broken).rc, CORRAL_OCF_SUCCESS);
-    cr_expect(!alive(pid));
+    cr_expect(!proc_alive(pid, 0));
 }
 
 Test(plugin_process, a_command_that_exits_at_once_fails_to_start)
@@ -155,7 +124,7 @@ Test(plugin_process, a_recycled_pid_is_not_the_service)
     cr_assert_eq(corral_write_file_atomic(start, "1\n", 2, 0644), 0);
     cr_expect_eq(ah_rsc(reg, "process", "monitor", kv).rc, CORRAL_OCF_NOT_RUNNING);
     cr_expect_eq(ah_rsc(reg, "process", "stop", kv).rc, CORRAL_OCF_SUCCESS);
-    cr_expect(alive(getpid()), "stop signalled nobody else");
+    cr_expect(proc_alive(getpid(), 0), "stop signalled nobody else");
     free(start);
     free(pid);
 }
@@ -200,9 +169,9 @@ Test(plugin_process, sigterm_ignored_means_sigkill_at_the_stop_timeout)
                         "start-wait=100ms", NULL};
     cr_assert_eq(ah_rsc(reg, "process", "start", kv).rc, CORRAL_OCF_SUCCESS);
     pid_t pid = service_pid();
-    cr_expect(alive(pid));
+    cr_expect(proc_alive(pid, 0));
     cr_expect_eq(ah_rsc(reg, "process", "stop", kv).rc, CORRAL_OCF_SUCCESS);
-    cr_expect(!alive(pid));
+    cr_expect(!proc_alive(pid, 0));
     /* Its child, in its process group, went with it. */
     cr_expect(!group_alive(pid), "group %ld still has live members", (long)pid);
 }
@@ -282,7 +251,7 @@ Test(plugin_process, stop_after_the_main_process_died_stops_what_it_left_in_its_
     pid_t pid = service_pid();
     cr_assert_gt(pid, 1);
     kill(pid, SIGKILL);
-    for (int i = 0; i < 100 && alive(pid); i++) usleep(20000);
+    for (int i = 0; i < 100 && proc_alive(pid, 0); i++) usleep(20000);
     cr_expect_eq(ah_rsc(reg, "process", "monitor", kv).rc, CORRAL_OCF_NOT_RUNNING);
     cr_expect(group_alive(pid), "the shell's child lives on in the group");
     ah_result_t r = ah_rsc(reg, "process", "stop", kv);
