@@ -676,9 +676,8 @@ static int lookup_bridge(corral_registry_t *reg, const char *prefix, struct brid
 
 /* Indexed by the bit's position (plugin.h numbers them from 0 in this order). */
 static const char *const action_names[] = {
-    "start",  "stop",   "monitor", "validate-all", "promote",
-    "demote", "reload", "notify",  "migrate_to",   "migrate_from",
-    "off",    "on",     "reboot",  "status",       "list",
+    "start",      "stop",         "monitor", "validate", "promote", "demote", "reload", "notify",
+    "migrate_to", "migrate_from", "off",     "on",       "reboot",  "status", "list",
 };
 
 const char *corral_action_name(unsigned bit)
@@ -1038,7 +1037,9 @@ static void emit_meta_data(const corral_op_t *op, const corral_agent_info_t *inf
     emit(op, &b);
     for (unsigned bit = 1; bit && corral_action_name(bit); bit <<= 1) {
         if (!(info->actions & bit)) continue;
-        corral_buf_printf(&b, "    <action name=\"%s\" timeout=\"20s\"/>", corral_action_name(bit));
+        /* OCF meta-data calls validate by its OCF name. */
+        corral_buf_printf(&b, "    <action name=\"%s\" timeout=\"20s\"/>",
+                          bit == CORRAL_ACT_VALIDATE ? "validate-all" : corral_action_name(bit));
         emit(op, &b);
     }
     corral_buf_append(&b, "    <action name=\"meta-data\" timeout=\"5s\"/>");

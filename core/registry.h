@@ -110,8 +110,8 @@ size_t corral__registry_n_builtin(const corral_registry_t *reg);
  */
 const corral_bridge_host_t *corral_registry_host(corral_registry_t *reg);
 
-/** The name of one CORRAL_ACT_* bit as agents know it ("start", "validate-all", "list", ...), or
- * NULL. */
+/** The name of one CORRAL_ACT_* bit as SPEC section 2 names it ("start", "validate", "list", ...),
+ * or NULL. */
 const char *corral_action_name(unsigned bit);
 
 /** The CORRAL_ACT_* bit of an action name, or 0 for none. */
