@@ -3,10 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -377,4 +381,41 @@ void corral_format_score(int32_t score, char *out, size_t outlen)
         snprintf(out, outlen, "-INFINITY");
     else
         snprintf(out, outlen, "%d", (int)score);
+}
+
+/* Below this a hint is not worth a 2 MB page: a few hundred small faults cost less. */
+#define HEAP_HINT_MIN (4u << 20)
+#define HUGE_PAGE     (2u << 20)
+
+void corral_heap_expect(size_t bytes)
+{
+#ifdef __GLIBC__
+    if (bytes < HEAP_HINT_MIN) return;
+    if (bytes > (256u << 20)) bytes = 256u << 20;
+    /* Keep every allocation of the run in the brk heap (glibc caps the mmap threshold at
+     * 32 MB), never give memory back before exit, and grow by the whole hint at once. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, (int)(bytes * 2));
+    mallopt(M_TOP_PAD, (int)bytes);
+    /* One allocation makes the heap grow by `bytes` now; freed, it is the top chunk the run
+     * allocates from. Only its header page is touched, so the rest can fault in as huge
+     * pages once the range is marked. In a VM a page fault is expensive (about 10 us here):
+     * the 14 MB of a 10,000-resource run took 3,700 faults and half of its time. */
+    uintptr_t before = (uintptr_t)sbrk(0);
+    char *probe = malloc(HUGE_PAGE);
+    if (!probe) return;
+    uintptr_t end = (uintptr_t)sbrk(0), at = (uintptr_t)probe;
+    uintptr_t lo = (at + HUGE_PAGE) & ~(uintptr_t)(HUGE_PAGE - 1);
+    free(probe);
+    /* Only when the block came from the brk heap, which grew for it (not under a sanitizer's
+     * allocator, or one that mmaps). */
+    if (before == (uintptr_t)-1 || end <= before || at >= end || end <= lo + HUGE_PAGE) return;
+    (void)madvise((void *)lo, end - lo, MADV_HUGEPAGE); /* best effort */
+    /* Let the run's allocations start on the first huge page: the space below it is taken
+     * by a block that is never touched (address space only, no memory) and never freed. */
+    static void *heap_gap;
+    if (lo - at > 64 && !heap_gap) heap_gap = malloc(lo - at - 64);
+#else
+    (void)bytes;
+#endif
 }

@@ -77,4 +77,13 @@ void corral_format_duration(uint32_t ms, char *out, size_t outlen);
 /** Format a score: "INFINITY", "-INFINITY" or the integer. */
 void corral_format_score(int32_t score, char *out, size_t outlen);
 
+/**
+ * Tell the allocator that this one-shot process is about to allocate about `bytes` and keep
+ * them to the end (`corral simulate` on a large cluster). The heap then grows in one step and
+ * asks for transparent huge pages, so the first touch of that memory costs a few faults instead
+ * of one per 4 KB page. A hint: a no-op below a few MB or where the allocator or the kernel
+ * cannot do it. Not for long-running processes.
+ */
+void corral_heap_expect(size_t bytes);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "config.h"
@@ -53,6 +54,14 @@ static void print_removed(void *ud, const char *kind, const char *name,
     fprintf(out, "Resource %s is not in this configuration: corrald would stop it on", name);
     for (size_t i = 0; i < active_on->n; i++) fprintf(out, " %s", active_on->names[i]);
     fputs(".\n", out);
+}
+
+/* Size of the input: the file at `path`, else the string `text`; 0 when neither. */
+static size_t input_size(const char *path, const char *text)
+{
+    struct stat st;
+    if (path) return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+    return text ? strlen(text) : 0;
 }
 
 int corral_cmd_simulate(int argc, char **argv)
@@ -140,6 +149,12 @@ int corral_cmd_simulate(int argc, char **argv)
             goto done;
         }
     }
+
+    /* The model, status and plan take 15 to 50 bytes of memory per byte of input (more with
+     * more nodes) and live to the end: size the heap for them up front. Only what is touched
+     * becomes memory, so the hint errs high. A no-op for small clusters. */
+    corral_heap_expect(
+        64 * (input_size(config_path, live_config) + input_size(state_path, live_status)));
 
     /* An agent not installed here is only a warning: simulate plans, it runs nothing. */
     corral_config_opts_t opts = {.check_agents = true, .missing_agent_is_warning = true};
