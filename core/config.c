@@ -2754,7 +2754,7 @@ int corral_config_load_string(const char *name, const char *text, const corral_c
     }
     build_top(&x);
     ctx_free(&x);
-    compute_digest(c);
+    if (!opts || !opts->no_digest) compute_digest(c);
     *config_out = c;
     return 0;
 }

@@ -34,6 +34,8 @@ typedef struct corral_config_opts {
      * `corral config verify` does).
      */
     bool check_agents;
+    /** true: leave config->digest empty (a one-shot reader such as simulate never uses it). */
+    bool no_digest;
 } corral_config_opts_t;
 
 /**

@@ -157,7 +157,8 @@ int corral_cmd_simulate(int argc, char **argv)
         64 * (input_size(config_path, live_config) + input_size(state_path, live_status)));
 
     /* An agent not installed here is only a warning: simulate plans, it runs nothing. */
-    corral_config_opts_t opts = {.check_agents = true, .missing_agent_is_warning = true};
+    corral_config_opts_t opts = {
+        .check_agents = true, .missing_agent_is_warning = true, .no_digest = true};
     if (config_path)
         rc = corral_config_load(config_path, &opts, &config, &diags);
     else
