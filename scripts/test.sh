@@ -17,8 +17,8 @@ ctest --test-dir build --output-on-failure -j "$J" --timeout 900
 
 echo "== build (ASan + UBSan)"
 BUILD_DIR=build-asan ./scripts/build.sh -DCORRAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-echo "== unit tests under the sanitizers"
-ctest --test-dir build-asan --output-on-failure -j "$J" --timeout 900 -L unit
+echo "== unit tests and scheduler cases (corral simulate) under the sanitizers"
+ctest --test-dir build-asan --output-on-failure -j "$J" --timeout 900 -L 'unit|scheduler'
 
 echo "== formatting"
 ./scripts/check-format.sh

@@ -35,6 +35,19 @@ static void skip(void)
 
 static jval_t *parse(void);
 
+static void jval_free(jval_t *v)
+{
+    if (!v) return;
+    for (size_t i = 0; i < v->n; i++) {
+        jval_free(v->items[i]);
+        if (v->keys) free(v->keys[i]);
+    }
+    free(v->items);
+    free(v->keys);
+    free(v->str);
+    free(v);
+}
+
 static char *parse_string(void)
 {
     if (*p != '"') return NULL;
@@ -62,6 +75,7 @@ static char *parse_string(void)
     return s;
 }
 
+/* The next JSON value at p, or NULL (nothing leaked) when the text is not JSON. */
 static jval_t *parse(void)
 {
     skip();
@@ -81,11 +95,17 @@ static jval_t *parse(void)
             if (obj) {
                 key = parse_string();
                 skip();
-                if (!key || *p != ':') return NULL;
+                if (!key || *p != ':') {
+                    free(key);
+                    goto fail;
+                }
                 p++;
             }
             jval_t *item = parse();
-            if (!item) return NULL;
+            if (!item) {
+                free(key);
+                goto fail;
+            }
             v->items = realloc(v->items, (v->n + 1) * sizeof(jval_t *));
             v->keys = realloc(v->keys, (v->n + 1) * sizeof(char *));
             v->items[v->n] = item;
@@ -100,20 +120,24 @@ static jval_t *parse(void)
                 p++;
                 return v;
             }
-            return NULL;
+            goto fail;
         }
     }
     if (*p == '"') {
         v->kind = J_STR;
         v->str = parse_string();
-        return v->str ? v : NULL;
+        if (!v->str) goto fail;
+        return v;
     }
     const char *start = p;
     while (*p && (isalnum((unsigned char)*p) || *p == '-' || *p == '+' || *p == '.')) p++;
-    if (p == start) return NULL;
+    if (p == start) goto fail;
     v->str = strndup(start, (size_t)(p - start));
     v->kind = !strcmp(v->str, "null") ? J_NULL : (isalpha((unsigned char)*start) ? J_BOOL : J_NUM);
     return v;
+fail:
+    jval_free(v);
+    return NULL;
 }
 
 typedef struct buf {
@@ -214,9 +238,12 @@ static char *canon_text(const char *text, const char *what)
     skip();
     if (!v || *p) {
         fprintf(stderr, "%s: not valid JSON near: %.60s\n", what, p ? p : "");
+        jval_free(v);
         return NULL;
     }
-    return canon(v, NULL); /* the tree is leaked: one short-lived process per case */
+    char *c = canon(v, NULL);
+    jval_free(v);
+    return c;
 }
 
 int main(int argc, char **argv)
@@ -253,18 +280,20 @@ int main(int argc, char **argv)
     waitpid(pid, &status, 0);
     int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     char *out = slurp(outf), *errtext = slurp(errf);
+    char *expect = NULL, *a = NULL, *b = NULL;
+    int ret = 1;
     unlink(outf);
     unlink(errf);
     if (!out || !errtext) {
         fprintf(stderr, "cannot read the output of corral simulate\n");
-        return 1;
+        goto done;
     }
 
     if (want_error) {
-        char *expect = slurp(err);
+        expect = slurp(err);
         if (rc != 2) {
             fprintf(stderr, "expected exit 2, got %d\nstdout:\n%s\nstderr:\n%s", rc, out, errtext);
-            return 1;
+            goto done;
         }
         int bad = 0;
         for (char *line = strtok(expect, "\n"); line; line = strtok(NULL, "\n")) {
@@ -275,26 +304,35 @@ int main(int argc, char **argv)
             }
         }
         if (bad) fprintf(stderr, "stderr was:\n%s", errtext);
-        return bad ? 1 : 0;
+        ret = bad ? 1 : 0;
+        goto done;
     }
     if (rc != 0) {
         fprintf(stderr, "corral simulate exited %d\nstderr:\n%s", rc, errtext);
-        return 1;
+        goto done;
     }
-    char *expect = slurp(exp);
+    expect = slurp(exp);
     if (!expect) {
         fprintf(stderr, "%s: missing (the output was:)\n%s", exp, out);
-        return 1;
+        goto done;
     }
-    char *a = canon_text(out, "output"), *b = canon_text(expect, exp);
+    a = canon_text(out, "output");
+    b = canon_text(expect, exp);
     if (!a || !b) {
         fprintf(stderr, "output:\n%s", out);
-        return 1;
+        goto done;
     }
     if (strcmp(a, b)) {
         fprintf(stderr, "MISMATCH\n--- expected (%s)\n%s--- got\n%s", exp, expect, out);
-        return 1;
+        goto done;
     }
     printf("ok %s\n", dir);
-    return 0;
+    ret = 0;
+done:
+    free(a);
+    free(b);
+    free(expect);
+    free(out);
+    free(errtext);
+    return ret;
 }
