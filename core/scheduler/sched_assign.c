@@ -1055,14 +1055,20 @@ static corral_score_t *sort_base_row(ws_t *w, int it, int *current)
  * plus its colocation primaries' scaled by score / INFINITY and rounded as
  * a merge does (Pacemaker 2.1.5, observed: `r2 with g0 -100`, g0 sticky
  * at 100 on n1, puts r2 after an otherwise equal r4 configured later).
+ * Like a merge, a primary's scores that would leave the item no usable
+ * node are rolled back (observed, e33: `r6 with p 100`, p banned from
+ * every node: r6 sorts as if it had no colocation).
  */
 static corral_score_t *sort_row(ws_t *w, int it, int *current)
 {
     corral_score_t *row = sort_base_row(w, it, current);
+    corral_score_t *save = NULL;
     const item_t *item = &w->items[it];
     for (int j = 0; j < item->n_this_with; j++) {
         const coloc_t *c = &w->colocs[item->this_with[j]];
         if (merge_skips(c)) continue;
+        if (!save) save = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+        memcpy(save, row, (size_t)w->n_nodes * sizeof(corral_score_t));
         corral_score_t *pr = sort_base_row(w, c->primary, NULL);
         double factor = (double)c->score / (double)INF;
         for (int n = 0; n < w->n_nodes; n++) {
@@ -1080,7 +1086,9 @@ static corral_score_t *sort_row(ws_t *w, int it, int *current)
             row[n] = corral_score_add(row[n], add);
         }
         free(pr);
+        if (!any_available(w, row)) memcpy(row, save, (size_t)w->n_nodes * sizeof(corral_score_t));
     }
+    free(save);
     return row;
 }
 
