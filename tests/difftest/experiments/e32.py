@@ -1,5 +1,5 @@
 from x import *
-# Ties for "the roomiest node" with five nodes (difftest seeds 9 and 142): a
+# Ties for "the roomiest node" with five nodes (difftest seed 142): a
 # group of 3 + 3 fits on no node; n4 and n5 are equally roomy (4 each, the
 # others 2). Same names, different node ids: Pacemaker takes the node whose
 # id comes first in its hash table, whose order for the ids 1..5 is
