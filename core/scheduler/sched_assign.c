@@ -256,8 +256,32 @@ static void apply_coloc_per_instance(ws_t *w, int row, const coloc_t *c, const u
     const item_t *pi = &w->items[w->prim_item[prim]];
     corral_score_t *r = corral__sched_row(w, row);
     corral_score_t *save = w->scratch;
-    for (int i = 0; i < pi->n_units; i++) {
-        const unit_t *u = &w->units[pi->units[i]];
+    /*
+     * A promotable clone's instances come in the promotion order (highest
+     * promotion score first, ties in instance order), then those without
+     * a place in it (Pacemaker 2.1.5, observed, e34: `r with ms -100`, ms
+     * on n1 n2 n3 with promotion scores 10 5 100: the penalty rolled back
+     * is n2's, the lowest, not that of the last instance).
+     */
+    int *order = corral_xmalloc(((size_t)pi->n_units + 1) * sizeof(int));
+    int n_order = 0;
+    if (cl->promotable) {
+        for (int i = 0; i < pi->n_units; i++) order[i] = -1;
+        for (int i = 0; i < pi->n_units; i++) {
+            int rank = w->units[pi->units[i]].prom_rank;
+            if (rank >= 0 && rank < pi->n_units && order[rank] < 0) order[rank] = pi->units[i];
+        }
+        for (int i = 0; i < pi->n_units; i++)
+            if (order[i] >= 0) order[n_order++] = order[i];
+        for (int i = 0; i < pi->n_units; i++) {
+            int rank = w->units[pi->units[i]].prom_rank;
+            if (rank < 0 || rank >= pi->n_units) order[n_order++] = pi->units[i];
+        }
+    } else {
+        for (int i = 0; i < pi->n_units; i++) order[n_order++] = pi->units[i];
+    }
+    for (int i = 0; i < n_order; i++) {
+        const unit_t *u = &w->units[order[i]];
         int n = u->assigned;
         if (n < 0) {
             if (c->score < 0 || c->primary_role != CORRAL_ROLE_ANY) continue;
@@ -282,6 +306,7 @@ static void apply_coloc_per_instance(ws_t *w, int row, const coloc_t *c, const u
             corral__sched_part(w, row, n, -1, c->score, PART_COLOCATION, c->src, c->line,
                                corral_xasprintf("with %s", u->name));
     }
+    free(order);
 }
 
 /* Apply a colocation to a dependent's row, with Pacemaker's rollback of optional ones. */
@@ -912,6 +937,7 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
         k++;
     }
     qsort_r(p, (size_t)k, sizeof(prom_t), cmp_prom, w);
+    for (int i = 0; i < k; i++) w->units[p[i].unit].prom_rank = i;
     int *per = corral_xcalloc((size_t)w->n_nodes + 1, sizeof(int));
     int promoted = 0;
     int pmax = cl->promoted_max > 0 ? cl->promoted_max : 0;

@@ -483,6 +483,7 @@ static int new_unit(ws_t *w, int prim, int clone, int inst)
     u->row = w->n_units;
     u->cur_promoted = -1;
     u->assigned = -1;
+    u->prom_rank = -1;
     u->managed = eff_managed(w, prim);
     u->target_role = eff_target_role(w, prim);
     u->stickiness = eff_stickiness(w, prim);
