@@ -84,13 +84,27 @@ static bool fits(const ws_t *w, int n, const int64_t *uses)
 /*
  * Everything tied to an item by INFINITY colocations, either way and
  * transitively (clones and role-bound colocations aside): Pacemaker 2.1.5
- * asks room for all of it at once (a group's members are tied so too).
+ * asks room for all of it at once. A group brings in every member, and a
+ * member of a group whose assignment has begun brings in the group's own
+ * colocations (Pacemaker hands them to the first and last members then):
+ * a group colocated with a group being assigned needs room beside it for
+ * all its members (observed, difftest seed 179).
  */
 static void collect_colocated(const ws_t *w, int it, uint8_t *seen)
 {
     if (seen[it] || w->items[it].kind == IT_CLONE || w->items[it].clone >= 0) return;
     seen[it] = 1;
     const item_t *item = &w->items[it];
+    if (item->kind == IT_GROUP) {
+        const corral_group_t *g = &w->cfg->groups[item->index];
+        for (size_t m = 0; m < g->n_members; m++)
+            collect_colocated(w, w->prim_item[g->members[m]], seen);
+    } else if (item->kind == IT_PRIM && w->cfg->resources[item->index].group >= 0) {
+        int g = w->cfg->resources[item->index].group;
+        const unit_t *first =
+            &w->units[w->items[w->prim_item[w->cfg->groups[g].members[0]]].units[0]];
+        if (first->assigning || first->done) collect_colocated(w, w->group_item[g], seen);
+    }
     for (int d = 0; d < 2; d++) {
         const int *l = d ? item->with_this : item->this_with;
         int nl = d ? item->n_with_this : item->n_this_with;
@@ -120,7 +134,6 @@ static int ban_capacity(ws_t *w, int ui, uint8_t *banned)
     if (u->clone < 0) {
         uint8_t *seen = corral_xcalloc((size_t)w->n_items + 1, 1);
         collect_colocated(w, u->item, seen);
-        if (u->group >= 0 && u->gpos == 0) collect_colocated(w, w->group_item[u->group], seen);
         for (int it = 0; it < w->n_items; it++) {
             if (!seen[it] || w->items[it].kind != IT_PRIM) continue;
             int mu_i = w->items[it].units[0];
