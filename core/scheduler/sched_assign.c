@@ -432,11 +432,21 @@ static bool merge_skips(const coloc_t *c)
 static void native_merge(ws_t *w, int it, corral_score_t *work, double factor, bool only_positive)
 {
     item_t *item = &w->items[it];
-    if (item->kind == IT_GROUP) { /* a group deeper in the chain weighs by its last member */
-        native_merge(w, group_member_item(w, item->index, true), work, factor, only_positive);
+    if (item->merging) return;
+    if (item->kind == IT_GROUP) {
+        /*
+         * A group dependent, at any depth, weighs by its first member and,
+         * through the group's internal chain, the members after it; the
+         * group's own dependents do not come in (Pacemaker 2.1.5, observed:
+         * r0 <- r1 <- g (20), g-a likes n2 by 100000, g-b n3 by 7: r0
+         * scores 2 on n2 and 7 on n3, e36; r1 <- g2 <- r7, r7 banned from
+         * n1: r1 still scores 0 on n1, e29).
+         */
+        item->merging = true;
+        native_merge(w, group_member_item(w, item->index, false), work, factor, only_positive);
+        item->merging = false;
         return;
     }
-    if (item->merging) return;
     item->merging = true;
     const corral_score_t *dep = corral__sched_row(w, item->row);
     corral_score_t *tmp = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
@@ -481,25 +491,6 @@ static void native_merge(ws_t *w, int it, corral_score_t *work, double factor, b
     item->merging = false;
 }
 
-/*
- * The first level: a group dependent weighs by its first member (and,
- * through the group's internal chain, the members after it). The group's
- * own dependents do not come in this way (Pacemaker 2.1.5, observed, e29:
- * r1 <- g2 <- r7, r7 banned from n1: r1 still scores 0 on n1).
- */
-static void merge_top(ws_t *w, int dep_it, corral_score_t *work, double factor, bool only_positive)
-{
-    item_t *item = &w->items[dep_it];
-    if (item->kind != IT_GROUP) {
-        native_merge(w, dep_it, work, factor, only_positive);
-        return;
-    }
-    if (item->merging) return;
-    item->merging = true;
-    native_merge(w, group_member_item(w, item->index, false), work, factor, only_positive);
-    item->merging = false;
-}
-
 /* The primary's row weighed with its dependents' preferences, parts recorded. */
 static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
 {
@@ -519,7 +510,7 @@ static void merge_into_row(ws_t *w, int row, int it, bool only_positive)
         for (int j = 0; j < nl[x]; j++) {
             const coloc_t *c = &w->colocs[l[x][j]];
             if (merge_skips(c)) continue;
-            merge_top(w, c->dep, r, (double)c->score / (double)INF, only_positive);
+            native_merge(w, c->dep, r, (double)c->score / (double)INF, only_positive);
         }
     w->items[it].merging = was;
     if (before) {
@@ -586,9 +577,14 @@ static int assign_unit(ws_t *w, int ui, int prefer)
     if (u->clone < 0) {
         apply_primaries(w, ui, u->row, u->item);
         if (u->group >= 0 && u->gpos == 0) apply_primaries(w, ui, u->row, w->group_item[u->group]);
+        /*
+         * A group's own dependents reach its members through the group's
+         * chain, handed to its last member (with_this_of), and only so: not
+         * once more at its first member (Pacemaker 2.1.5, observed: g0
+         * sticky by 5 + 5 on n3, r with g0 INFINITY and location n2 10:
+         * g0-a scores 10 on n2 and on n3 and stays, e37, difftest seed 234).
+         */
         merge_into_row(w, u->row, u->item, false);
-        if (u->group >= 0 && u->gpos == 0)
-            merge_into_row(w, u->row, w->group_item[u->group], false);
     }
     int chosen = -1;
     if (u->mode == UM_FROZEN) {
