@@ -87,17 +87,28 @@ static void apply_order_runnability(ws_t *w)
      * A primitive that was placed but cannot start (the then of such an
      * order) blocks what is INFINITY-colocated with it, even where that
      * already runs (Pacemaker 2.1.5, observed, e30; a group primary blocked
-     * so does not). Once, after the orders: what this blocks does not block
-     * the then of its own orders in turn (difftest seed 262).
+     * so does not). So does a clone none of whose instances can start
+     * (observed, e41: `cl` the then of an order whose first cannot run,
+     * `r with cl INFINITY`: r stops; difftest seed 30). Once, after the
+     * orders: what this blocks does not block the then of its own orders in
+     * turn (difftest seed 262).
      */
     for (int ci = 0; ci < w->n_colocs; ci++) {
         const coloc_t *co = &w->colocs[ci];
         const item_t *pi = &w->items[co->primary];
-        if (co->score < INF || co->src < 0 || co->dep_role == CORRAL_ROLE_PROMOTED ||
-            pi->kind != IT_PRIM || pi->clone >= 0 || w->cfg->resources[pi->index].group >= 0)
-            continue;
-        const unit_t *pu = &w->units[pi->units[0]];
-        if (pu->assigned >= 0 || pu->mode == UM_FROZEN) continue;
+        if (co->score < INF || co->src < 0 || co->dep_role == CORRAL_ROLE_PROMOTED) continue;
+        bool blocked = true;
+        if (pi->kind == IT_CLONE) {
+            for (int j = 0; j < pi->n_units && blocked; j++)
+                blocked =
+                    w->units[pi->units[j]].assigned < 0 && w->units[pi->units[j]].mode != UM_FROZEN;
+        } else if (pi->kind == IT_PRIM && pi->clone < 0 && w->cfg->resources[pi->index].group < 0) {
+            const unit_t *pu = &w->units[pi->units[0]];
+            blocked = pu->assigned < 0 && pu->mode != UM_FROZEN;
+        } else {
+            blocked = false;
+        }
+        if (!blocked) continue;
         int *du, nd;
         item_units(w, co->dep, &du, &nd);
         for (int j = 0; j < nd; j++) {

@@ -136,9 +136,8 @@ typedef struct unit {
     bool assigning;
     bool promote;
     corral_score_t prom_score;
-    int prom_rank; /* a promotable clone's placed instance: its place in the promotion order, else
-                      -1 */
-    bool restart;  /* stop and start again where it is */
+    int prom_rank;    /* promotable clone, placed: place in the promotion order; else -1 */
+    bool restart;     /* stop and start again where it is */
     bool colocs_done; /* a clone instance: its finite colocations applied */
     int64_t *uses;
 } unit_t;
