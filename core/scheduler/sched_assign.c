@@ -669,6 +669,8 @@ static bool promotion_attr(const ws_t *w, int node, const char *attr, corral_sco
  * A promotable clone's instances weigh the promotion score of each node in
  * their allocation too (Pacemaker 2.1.5, observed with crm_simulate -s: an
  * instance's allocation score is the clone's plus master-<primitive>).
+ * Only a positive one: master -5 or -INFINITY on n1 does not keep the only
+ * instance off n1 (e50).
  */
 static void add_promotion_to_row(ws_t *w, int ui)
 {
@@ -677,7 +679,7 @@ static void add_promotion_to_row(ws_t *w, int ui)
     corral_score_t *row = corral__sched_row(w, u->row);
     for (int n = 0; n < w->n_nodes; n++) {
         corral_score_t s;
-        if (!promotion_attr(w, n, attr, &s) || !s) continue;
+        if (!promotion_attr(w, n, attr, &s) || s <= 0) continue;
         row[n] = corral_score_add(row[n], s);
         corral__sched_part(w, u->row, n, -1, s, PART_PROMOTION, -1, 0,
                            corral_xasprintf("promotion score %s (instance allocation)", attr));
@@ -852,6 +854,72 @@ static void assign_clone(ws_t *w, int it)
 
 /* ---- promotion ---- */
 
+/* Whether the primary of colocation c runs on node (after assignment). */
+static bool primary_runs_on(ws_t *w, const coloc_t *c, int node)
+{
+    int pn[512];
+    int *pnp = w->n_nodes <= 512 ? pn : corral_xcalloc((size_t)w->n_nodes, sizeof(int));
+    int kk = primary_nodes(w, c, pnp);
+    bool in = false;
+    for (int x = 0; x < kk; x++) in = in || pnp[x] == node;
+    if (pnp != pn) free(pnp);
+    return in;
+}
+
+/* score * factor / INFINITY, rounded half away from zero; non-zero never rounds to 0. */
+static corral_score_t scale_score(corral_score_t factor, corral_score_t score)
+{
+    double wf = (double)factor / (double)INF * (double)score;
+    corral_score_t wt = (corral_score_t)(wf < 0 ? wf - 0.5 : wf + 0.5);
+    if (wt == 0 && score != 0 && factor != 0) wt = factor > 0 ? 1 : -1;
+    return wt;
+}
+
+/* What a dependent of the promoted role (colocation c) brings to a node's promotion score. */
+static corral_score_t role_dependent_weight(ws_t *w, const coloc_t *c, int node)
+{
+    int drow = w->items[c->dep].kind == IT_GROUP
+                   ? w->items[group_member_item(w, w->items[c->dep].index, false)].row
+                   : w->items[c->dep].row;
+    corral_score_t ds = eff(w, corral__sched_row(w, drow), node);
+    double wf = (double)c->score / (double)INF * (double)ds;
+    int wt = (int)(wf < 0 ? wf - 0.5 : wf + 0.5);
+    if (wt == 0 && ds != 0 && c->score != 0) wt = (c->score > 0) == (ds > 0) ? 1 : -1;
+    if (c->score < 0 && ds < 0) wt = 0;
+    return wt;
+}
+
+/*
+ * The clone's own score on a node as it counts in a promotion score: its
+ * locations without a role and its dependents' preferences (not what it
+ * depends on), the dependents of the promoted role included, merged
+ * "positive only" (Pacemaker 2.1.5, observed: `location ms1 n2 50`,
+ * master-ms1-p n1 10, n2 1: n2 is promoted at 51, difftest seed 71; an
+ * INFINITY location counts too, seed 305; a dependent of the promoted
+ * role counts twice: here and again on its own, master 0 and a dependent
+ * scoring 200 there with INFINITY: 400, e50).
+ */
+static corral_score_t clone_promotion_share(ws_t *w, int it, int node, int row)
+{
+    const item_t *item = &w->items[it];
+    corral_score_t cs = corral__sched_row(w, item->row)[node];
+    if (cs == SCORE_HACK) cs = 1;
+    for (int j = 0; j < item->n_with_this; j++) {
+        const coloc_t *c = &w->colocs[item->with_this[j]];
+        if (c->primary_role != CORRAL_ROLE_PROMOTED) continue;
+        corral_score_t wt = role_dependent_weight(w, c, node);
+        corral_score_t ns = corral_score_add(cs, wt);
+        if (ns < 0 && cs > 0)
+            cs = 1;
+        else if (!(ns < 0 && cs == 0))
+            cs = ns;
+    }
+    if (cs && w->row_head)
+        corral__sched_part(w, row, node, -1, cs, PART_PROMOTION, -1, 0,
+                           corral_xasprintf("%s's score on the node", item->id));
+    return cs;
+}
+
 typedef struct prom {
     int unit;
     corral_score_t score;
@@ -889,27 +957,6 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
             corral__sched_part(w, u->row, node, -1, s, PART_PROMOTION, -1, 0,
                                v ? corral_xasprintf("promotion score %s = %s", attr, v)
                                  : corral_xasprintf("no promotion score %s", attr));
-        /*
-         * The clone's locations without a role add to a promotion score
-         * the node has (Pacemaker 2.1.5, observed: `location ms1 n2 50`
-         * and master-ms1-p n1 10, n2 1: n2 is promoted at 51, difftest
-         * seed 71; without master-ms1-p on n2 it stays at -1, seed 109).
-         */
-        corral_score_t cs = 0;
-        for (size_t l = 0; l < w->cfg->n_locations; l++) {
-            const corral_location_t *loc = &w->cfg->locations[l];
-            if (loc->role != CORRAL_ROLE_ANY || loc->rsc.kind != CORRAL_REF_CLONE ||
-                loc->rsc.index != ci)
-                continue;
-            if (loc->has_rule ? corral__sched_rule_match(w, &loc->rule, node) : loc->node == node)
-                cs = corral_score_add(cs, loc->score);
-        }
-        if (v && cs && cs > -INF && cs < INF) {
-            s = corral_score_add(s, cs);
-            if (w->row_head)
-                corral__sched_part(w, u->row, node, -1, cs, PART_PROMOTION, -1, 0,
-                                   corral_xasprintf("%s's score on the node", w->items[it].id));
-        }
         for (size_t l = 0; l < w->cfg->n_locations; l++) {
             const corral_location_t *loc = &w->cfg->locations[l];
             if (loc->role != CORRAL_ROLE_PROMOTED) continue;
@@ -928,52 +975,76 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
                                    loc->score_line ? loc->score_line : loc->line,
                                    corral_xasprintf("location %s (role promoted)", loc->id));
         }
+        /*
+         * What the promoted role is colocated with: INFINITY and negative
+         * colocations count on the primary's node whatever the score so far
+         * (master 10, `ms (promoted) with r -100`, r on n1: -90 there);
+         * positive finite ones only with the rest, below.
+         */
         const item_t *item = &w->items[it];
         for (int j = 0; j < item->n_this_with; j++) {
             const coloc_t *c = &w->colocs[item->this_with[j]];
             if (c->dep_role != CORRAL_ROLE_PROMOTED) continue;
             assign_item(w, c->primary);
-            int pn[512];
-            int *pnp = w->n_nodes <= 512 ? pn : corral_xcalloc((size_t)w->n_nodes, sizeof(int));
-            int kk = primary_nodes(w, c, pnp);
-            bool in = false;
-            for (int x = 0; x < kk; x++) in = in || pnp[x] == node;
-            if (pnp != pn) free(pnp);
-            corral_score_t d = in ? c->score : (c->score >= INF ? -INF : 0);
+            if (c->score > 0 && c->score < INF && w->items[c->primary].kind != IT_CLONE) continue;
+            corral_score_t d =
+                primary_runs_on(w, c, node) ? c->score : (c->score >= INF ? -INF : 0);
             if (!d) continue;
             s = corral_score_add(s, d);
             if (w->row_head)
                 corral__sched_part(w, u->row, node, -1, d, PART_PROMOTION, c->src, c->line,
                                    corral_xasprintf("colocation %s (promoted role)", c->id));
         }
-        for (int j = 0; j < item->n_with_this; j++) {
-            const coloc_t *c = &w->colocs[item->with_this[j]];
-            if (c->primary_role != CORRAL_ROLE_PROMOTED) continue;
-            int drow = w->items[c->dep].kind == IT_GROUP
-                           ? w->items[group_member_item(w, w->items[c->dep].index, false)].row
-                           : w->items[c->dep].row;
-            corral_score_t ds = eff(w, corral__sched_row(w, drow), node);
-            double wf = (double)c->score / (double)INF * (double)ds;
-            int wt = (int)(wf < 0 ? wf - 0.5 : wf + 0.5);
-            if (wt == 0 && ds != 0 && c->score != 0) wt = (c->score > 0) == (ds > 0) ? 1 : -1;
-            if (c->score < 0 && ds < 0) wt = 0;
-            if (!wt) continue;
-            /*
-             * Merged "positive only", as for placement: a dependent that
-             * would push a positive promotion score below zero leaves 1
-             * (still promotable), one that would push 0 below leaves 0
-             * (Pacemaker 2.1.5, observed: master 10, dependent -50 -> 1).
-             */
-            corral_score_t ns = corral_score_add(s, wt);
-            if (ns < 0 && s > 0)
-                wt = 1 - s;
-            else if (ns < 0 && s == 0)
-                continue;
-            s = corral_score_add(s, wt);
-            if (w->row_head)
-                corral__sched_part(w, u->row, node, -1, wt, PART_PROMOTION, c->src, c->line,
-                                   corral_xasprintf("%s wants to run with the promoted instance",
-                                                    w->items[c->dep].id));
+        /*
+         * The rest counts only when the score so far is not negative
+         * (Pacemaker 2.1.5, observed, e50; difftest seeds 305, 375, 385):
+         * master -5 with a clone location of 200 stays at -5, and no
+         * promotion score with a dependent of the promoted role stays at -1.
+         */
+        if (s >= 0) {
+            s = corral_score_add(s, clone_promotion_share(w, it, node, u->row));
+            for (int j = 0; j < item->n_this_with; j++) {
+                const coloc_t *c = &w->colocs[item->this_with[j]];
+                if (c->dep_role != CORRAL_ROLE_PROMOTED || c->score <= 0 || c->score >= INF ||
+                    w->items[c->primary].kind == IT_CLONE)
+                    continue;
+                /*
+                 * A positive finite one adds the primary's own score on
+                 * the node, scaled, wherever the primary runs: `ms
+                 * (promoted) with r 500000`, r scoring 300 on n1 (where it
+                 * runs) and 100 on n2: +150 on n1, +50 on n2.
+                 */
+                corral_score_t ps = eff(w, corral__sched_row(w, w->items[c->primary].row), node);
+                corral_score_t d = scale_score(c->score, ps);
+                if (!d) continue;
+                s = corral_score_add(s, d);
+                if (w->row_head)
+                    corral__sched_part(w, u->row, node, -1, d, PART_PROMOTION, c->src, c->line,
+                                       corral_xasprintf("colocation %s (promoted role)", c->id));
+            }
+            for (int j = 0; j < item->n_with_this; j++) {
+                const coloc_t *c = &w->colocs[item->with_this[j]];
+                if (c->primary_role != CORRAL_ROLE_PROMOTED) continue;
+                corral_score_t wt = role_dependent_weight(w, c, node);
+                if (!wt) continue;
+                /*
+                 * Merged "positive only", as for placement: a dependent that
+                 * would push a positive promotion score below zero leaves 1
+                 * (still promotable), one that would push 0 below leaves 0
+                 * (Pacemaker 2.1.5, observed: master 10, dependent -50 -> 1).
+                 */
+                corral_score_t ns = corral_score_add(s, wt);
+                if (ns < 0 && s > 0)
+                    wt = 1 - s;
+                else if (ns < 0 && s == 0)
+                    continue;
+                s = corral_score_add(s, wt);
+                if (w->row_head)
+                    corral__sched_part(
+                        w, u->row, node, -1, wt, PART_PROMOTION, c->src, c->line,
+                        corral_xasprintf("%s wants to run with the promoted instance",
+                                         w->items[c->dep].id));
+            }
         }
         if (u->target_role == CORRAL_ROLE_UNPROMOTED || nq_demote || u->mode == UM_FROZEN) {
             if (u->mode == UM_FROZEN && u->cur_promoted == node)
