@@ -171,9 +171,29 @@ static int ban_capacity(ws_t *w, int ui, uint8_t *banned)
     int64_t *total = corral_xcalloc((size_t)w->n_util + 1, sizeof(int64_t));
     for (int x = 0; x < w->n_util; x++) total[x] = u->uses[x];
     bool grouped = false;
+    uint8_t *seen = NULL;
     if (u->clone < 0) {
-        uint8_t *seen = corral_xcalloc((size_t)w->n_items + 1, 1);
+        seen = corral_xcalloc((size_t)w->n_items + 1, 1);
         collect_colocated(w, u->item, seen);
+    } else if (w->cfg->clones[u->clone].child.kind == CORRAL_REF_PRIMITIVE) {
+        /*
+         * An instance of a clone asks room for the clone's INFINITY
+         * dependents (no roles) still to be placed, and what must run with
+         * them (Pacemaker 2.1.5, observed, e42: `r with cl INFINITY`, an
+         * instance 2 preferring a node of 4, r 3: both go to a node of 6;
+         * difftest seed 735).
+         */
+        const item_t *ci = &w->items[w->clone_item[u->clone]];
+        for (int j = 0; j < ci->n_with_this; j++) {
+            const coloc_t *c = &w->colocs[ci->with_this[j]];
+            if (c->score < INF || c->dep_role != CORRAL_ROLE_ANY ||
+                c->primary_role != CORRAL_ROLE_ANY || w->items[c->dep].kind == IT_CLONE)
+                continue;
+            if (!seen) seen = corral_xcalloc((size_t)w->n_items + 1, 1);
+            collect_colocated(w, c->dep, seen);
+        }
+    }
+    if (seen) {
         for (int it = 0; it < w->n_items; it++) {
             if (seen[it] == 1 && add_clone_dependents(w, it, seen, total)) grouped = true;
             if (!seen[it] || w->items[it].kind != IT_PRIM) continue;
