@@ -1218,44 +1218,62 @@ static corral_score_t *sort_base_row(ws_t *w, int it, int *current)
 }
 
 /*
+ * Adds primary `it`'s scores times `factor` to `row` as a merge does
+ * (rounded, a non-zero product never 0, a double negative ignored), rolled
+ * back when no usable node is left; else goes on to the primary's own
+ * primaries with factor sign(factor) x score / INFINITY (Pacemaker 2.1.5,
+ * observed: r6 with r4 -100, r4 banned everywhere with r3 INFINITY, r3
+ * likes n1 by 50: r6 sorts with -50 on n1, behind an otherwise equal group
+ * configured before it, e38, difftest seed 339).
+ */
+static void sort_merge(ws_t *w, int it, corral_score_t *row, double factor)
+{
+    item_t *item = &w->items[it];
+    if (item->merging) return;
+    item->merging = true;
+    corral_score_t *pr = sort_base_row(w, it, NULL);
+    corral_score_t *tmp = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+    memcpy(tmp, row, (size_t)w->n_nodes * sizeof(corral_score_t));
+    for (int n = 0; n < w->n_nodes; n++) {
+        corral_score_t ps = eff(w, pr, n);
+        if (factor < 0 && ps < 0) continue;
+        double wf = factor * (double)ps;
+        corral_score_t add = (corral_score_t)(wf < 0 ? wf - 0.5 : wf + 0.5);
+        if (add == 0 && ps != 0) add = factor > 0 ? 1 : -1;
+        tmp[n] = corral_score_add(tmp[n], add);
+    }
+    if (any_available(w, tmp)) {
+        double sign = factor < 0 ? -1.0 : 1.0;
+        for (int j = 0; j < item->n_this_with; j++) {
+            const coloc_t *c = &w->colocs[item->this_with[j]];
+            sort_merge(w, c->primary, tmp, sign * (double)c->score / (double)INF);
+        }
+        memcpy(row, tmp, (size_t)w->n_nodes * sizeof(corral_score_t));
+    }
+    free(tmp);
+    free(pr);
+    item->merging = false;
+}
+
+/*
  * The scores an item is sorted by (placement strategies only): its own,
  * plus its colocation primaries' scaled by score / INFINITY and rounded as
- * a merge does (Pacemaker 2.1.5, observed: `r2 with g0 -100`, g0 sticky
- * at 100 on n1, puts r2 after an otherwise equal r4 configured later).
- * Like a merge, a primary's scores that would leave the item no usable
- * node are rolled back (observed, e33: `r6 with p 100`, p banned from
- * every node: r6 sorts as if it had no colocation).
+ * a merge does, and theirs in turn (Pacemaker 2.1.5, observed: `r2 with g0
+ * -100`, g0 sticky at 100 on n1, puts r2 after an otherwise equal r4
+ * configured later). A primary whose scores would leave the resource no
+ * usable node is rolled back, as in a merge (seed 125, e33).
  */
 static corral_score_t *sort_row(ws_t *w, int it, int *current)
 {
     corral_score_t *row = sort_base_row(w, it, current);
-    corral_score_t *save = NULL;
-    const item_t *item = &w->items[it];
+    item_t *item = &w->items[it];
+    item->merging = true;
     for (int j = 0; j < item->n_this_with; j++) {
         const coloc_t *c = &w->colocs[item->this_with[j]];
         if (merge_skips(c)) continue;
-        if (!save) save = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
-        memcpy(save, row, (size_t)w->n_nodes * sizeof(corral_score_t));
-        corral_score_t *pr = sort_base_row(w, c->primary, NULL);
-        double factor = (double)c->score / (double)INF;
-        for (int n = 0; n < w->n_nodes; n++) {
-            corral_score_t ps = eff(w, pr, n);
-            if (factor < 0 && ps < 0) continue;
-            corral_score_t add;
-            if (c->score >= INF || c->score <= -INF) {
-                add = c->score >= INF ? ps : (ps <= -INF ? 0 : -ps);
-                if (c->score <= -INF && ps >= INF) add = -INF;
-            } else {
-                double wf = factor * (double)ps;
-                add = (corral_score_t)(wf < 0 ? wf - 0.5 : wf + 0.5);
-                if (add == 0 && ps != 0) add = factor > 0 ? 1 : -1;
-            }
-            row[n] = corral_score_add(row[n], add);
-        }
-        free(pr);
-        if (!any_available(w, row)) memcpy(row, save, (size_t)w->n_nodes * sizeof(corral_score_t));
+        sort_merge(w, c->primary, row, (double)c->score / (double)INF);
     }
-    free(save);
+    item->merging = false;
     return row;
 }
 
