@@ -621,12 +621,42 @@ static void instance_colocs(ws_t *w, int ui, const uint8_t *banned)
     unit_t *u = &w->units[ui];
     if (u->colocs_done) return;
     u->colocs_done = true;
-    const item_t *item = &w->items[w->clone_item[u->clone]];
+    item_t *item = &w->items[w->clone_item[u->clone]];
     for (int j = 0; j < item->n_this_with; j++) {
         const coloc_t *c = &w->colocs[item->this_with[j]];
         if (c->dep_role == CORRAL_ROLE_PROMOTED || coloc_mandatory(c)) continue;
         apply_coloc(w, u->row, c, banned);
     }
+    /*
+     * The clone's dependents with a negative score (finite or -INFINITY)
+     * weigh on each instance as a merge does, rolled back for an instance
+     * they would leave no node (the clone's own row took only the positive
+     * part). Pacemaker 2.1.5, observed: r4 with cl1 -INFINITY, r4 likes n3 by
+     * 100000: instances 0 and 1 score -100000 on n3, instance 2, with n1
+     * and n2 taken, 0; so where capacity leaves the instances only n3,
+     * they do not run and r4 keeps n3 (e39, difftest seed 423).
+     */
+    corral_score_t *row = corral__sched_row(w, u->row);
+    corral_score_t *work = NULL;
+    bool was = item->merging;
+    item->merging = true;
+    for (int j = 0; j < item->n_with_this; j++) {
+        const coloc_t *c = &w->colocs[item->with_this[j]];
+        if (c->score >= 0 || merge_skips(c)) continue;
+        if (!work) work = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+        for (int n = 0; n < w->n_nodes; n++) work[n] = banned && banned[n] ? -INF : row[n];
+        native_merge(w, c->dep, work, (double)c->score / (double)INF, false);
+        for (int n = 0; n < w->n_nodes; n++) {
+            if ((banned && banned[n]) || work[n] == row[n]) continue;
+            if (w->row_head)
+                corral__sched_part(w, u->row, n, -1, work[n] <= -INF ? -INF : work[n] - row[n],
+                                   PART_DEPENDENTS, c->src, c->line,
+                                   corral_xasprintf("%s avoids %s", w->items[c->dep].id, item->id));
+            row[n] = work[n];
+        }
+    }
+    item->merging = was;
+    free(work);
 }
 
 static int assign_unit(ws_t *w, int ui, int prefer)
