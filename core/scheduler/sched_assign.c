@@ -625,6 +625,7 @@ static void instance_colocs(ws_t *w, int ui, const uint8_t *banned)
     for (int j = 0; j < item->n_this_with; j++) {
         const coloc_t *c = &w->colocs[item->this_with[j]];
         if (c->dep_role == CORRAL_ROLE_PROMOTED || coloc_mandatory(c)) continue;
+        if (item->every_node && c->score > 0) continue;
         apply_coloc(w, u->row, c, banned);
     }
     /*
@@ -785,6 +786,24 @@ static void assign_clone(ws_t *w, int it)
     const corral_clone_t *cl = &w->cfg->clones[item->index];
     int crow = item->row;
     apply_primaries(w, -1, crow, it);
+    /*
+     * When every node that can run resources gets an instance (max at
+     * least their number), Pacemaker 2.1.5 does not weigh the clone's
+     * positive finite colocations nor its dependents' positive preferences
+     * in its instances' allocation (observed, e51, difftest seed 565: `ms
+     * with r 100`, r on n3, ms on all three nodes: instance 0 goes to n1,
+     * not beside r; with max 2 it goes to n3). They still count in the
+     * clone's own score (promotion).
+     */
+    int max = cl->max < 0 ? w->n_nodes : cl->max;
+    int can_run = 0;
+    for (int n = 0; n < w->n_nodes; n++) can_run += w->nodes[n].avail;
+    item->every_node = max >= can_run;
+    corral_score_t *pre = NULL;
+    if (item->every_node) {
+        pre = corral_xmalloc(((size_t)w->n_nodes + 1) * sizeof(corral_score_t));
+        memcpy(pre, corral__sched_row(w, crow), (size_t)w->n_nodes * sizeof(corral_score_t));
+    }
     merge_into_row(w, crow, it, true);
 
     const int *members;
@@ -806,7 +825,16 @@ static void assign_clone(ws_t *w, int it)
         const item_t *mi = &w->items[w->prim_item[members[m]]];
         for (int k = 0; k < mi->n_units; k++) {
             unit_t *u = &w->units[mi->units[k]];
-            memcpy(corral__sched_row(w, u->row), cr, (size_t)w->n_nodes * sizeof(corral_score_t));
+            corral_score_t *ur = corral__sched_row(w, u->row);
+            memcpy(ur, cr, (size_t)w->n_nodes * sizeof(corral_score_t));
+            for (int n = 0; pre && n < w->n_nodes; n++) {
+                if (ur[n] <= pre[n]) continue;
+                if (w->row_head)
+                    corral__sched_part(w, u->row, n, -1, pre[n] - ur[n], PART_DEPENDENTS, -1, 0,
+                                       corral_xstrdup("every node gets an instance: dependents' "
+                                                      "liking does not count"));
+                ur[n] = pre[n];
+            }
             memcpy(&w->allowed[(size_t)u->row * (size_t)w->n_nodes],
                    &w->allowed[(size_t)crow * (size_t)w->n_nodes], (size_t)w->n_nodes);
             corral__sched_stickiness(w, mi->units[k]);
@@ -816,7 +844,7 @@ static void assign_clone(ws_t *w, int it)
     for (int k = 0; k < n_inst; k++) inst[k] = first->units[k];
     qsort_r(inst, (size_t)n_inst, sizeof(int), cmp_instance, w);
 
-    int max = cl->max < 0 ? w->n_nodes : cl->max;
+    free(pre);
     int per_node = cl->per_node > 0 ? cl->per_node : 1;
     /*
      * Pacemaker 2.1.5 places at most one instance of an anonymous clone per

@@ -82,6 +82,10 @@ typedef struct item {
     bool merging;
     bool done;
     bool assigning;
+    /* clone: max >= the nodes that can run resources, so every such node
+     * gets an instance; positive finite colocations and dependents'
+     * positive preferences then do not weigh on its instances */
+    bool every_node;
     int priority;
 } item_t;
 
