@@ -1001,6 +1001,7 @@ static corral_score_t clone_promotion_share(ws_t *w, int it, int node, int row)
 typedef struct prom {
     int unit;
     corral_score_t score;
+    corral_score_t base; /* the score after its first step (set_roles) */
 } prom_t;
 
 static int cmp_prom(const void *a, const void *b, void *ud)
@@ -1008,6 +1009,14 @@ static int cmp_prom(const void *a, const void *b, void *ud)
     const ws_t *prom_ws = ud;
     const prom_t *x = a, *y = b;
     if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    /*
+     * Equal scores: the higher first step wins (Pacemaker 2.1.5, observed,
+     * e53, difftest seed 656: master 1 and 5 with INFINITY locations on both
+     * nodes promote the 5; master 10 with a location of 40 loses to master
+     * 30 with 20, but master 10 with a role = promoted location of 30 and a
+     * location of 10 beats master 20 with a location of 30).
+     */
+    if (x->base != y->base) return x->base > y->base ? -1 : 1;
     const unit_t *ux = &prom_ws->units[x->unit], *uy = &prom_ws->units[y->unit];
     bool px = ux->cur_promoted >= 0, py = uy->cur_promoted >= 0;
     if (px != py) return px ? -1 : 1;
@@ -1079,6 +1088,7 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
          * master -5 with a clone location of 200 stays at -5, and no
          * promotion score with a dependent of the promoted role stays at -1.
          */
+        const corral_score_t base = s;
         if (s >= 0) {
             s = corral_score_add(s, clone_promotion_share(w, it, node, u->row));
             for (int j = 0; j < item->n_this_with; j++) {
@@ -1133,6 +1143,7 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
         u->prom_score = s;
         p[k].unit = units[i];
         p[k].score = s;
+        p[k].base = base;
         k++;
     }
     qsort_r(p, (size_t)k, sizeof(prom_t), cmp_prom, w);
