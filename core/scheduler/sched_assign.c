@@ -484,6 +484,18 @@ static bool merge_skips(const coloc_t *c)
 }
 
 /*
+ * score * factor (a colocation's score / INFINITY), rounded half away from
+ * zero; a non-zero score never scales to 0 but to 1 or -1 by the factor's sign.
+ */
+static corral_score_t scale_score(double factor, corral_score_t score)
+{
+    double wf = factor * (double)score;
+    corral_score_t wt = (corral_score_t)(wf < 0 ? wf - 0.5 : wf + 0.5);
+    if (wt == 0 && score != 0) wt = factor > 0 ? 1 : (factor < 0 ? -1 : 0);
+    return wt;
+}
+
+/*
  * Pacemaker 2.1.5's merge of a dependent's node scores into a primary's
  * (pcmk__native_merge_weights): add the dependent's scores times `factor`,
  * then, if some node is still usable, recurse into the dependent's own
@@ -516,9 +528,7 @@ static void native_merge(ws_t *w, int it, corral_score_t *work, double factor, b
         corral_score_t s = eff(w, dep, n);
         if (factor < 0 && s < 0) continue; /* a double negative is no preference */
         if (tmp[n] == SCORE_HACK) continue;
-        double wf = factor * (double)s;
-        int wt = (int)(wf < 0 ? wf - 0.5 : wf + 0.5);
-        if (wt == 0 && s != 0) wt = factor > 0 ? 1 : (factor < 0 ? -1 : 0);
+        corral_score_t wt = scale_score(factor, s);
         corral_score_t ns = corral_score_add(wt, tmp[n]);
         if (only_positive && ns < 0 && tmp[n] > 0) {
             tmp[n] = SCORE_HACK;
@@ -944,15 +954,6 @@ static bool primary_runs_on(ws_t *w, const coloc_t *c, int node)
     return in;
 }
 
-/* score * factor / INFINITY, rounded half away from zero; non-zero never rounds to 0. */
-static corral_score_t scale_score(corral_score_t factor, corral_score_t score)
-{
-    double wf = (double)factor / (double)INF * (double)score;
-    corral_score_t wt = (corral_score_t)(wf < 0 ? wf - 0.5 : wf + 0.5);
-    if (wt == 0 && score != 0 && factor != 0) wt = factor > 0 ? 1 : -1;
-    return wt;
-}
-
 /* What a dependent of the promoted role (colocation c) brings to a node's promotion score. */
 static corral_score_t role_dependent_weight(ws_t *w, const coloc_t *c, int node)
 {
@@ -1103,7 +1104,7 @@ static void set_roles(ws_t *w, int ci, const int *units, int n)
                  * runs) and 100 on n2: +150 on n1, +50 on n2.
                  */
                 corral_score_t ps = eff(w, corral__sched_row(w, w->items[c->primary].row), node);
-                corral_score_t d = scale_score(c->score, ps);
+                corral_score_t d = scale_score((double)c->score / (double)INF, ps);
                 if (!d) continue;
                 s = corral_score_add(s, d);
                 if (w->row_head)
